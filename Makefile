@@ -1,0 +1,57 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app fablab
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+.PHONY: run test install install-test translations extract-messages update-catalogs \
+        compile-messages migrate upgrade demo clean bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): $(STAMP) setup.cfg
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(STAMP)
+
+install-test: $(TEST_STAMP)
+
+# Compile the .po catalogues into the .mo files Flask-Babel reads.
+compile-messages: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d translations 2>&1 | grep -v "^compiling" || true
+
+# After adding or changing strings: extract them, then merge into each catalogue.
+extract-messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output .
+
+update-catalogs: extract-messages
+	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-location --omit-header
+
+translations: update-catalogs compile-messages
+
+upgrade: $(STAMP)
+	FLASK_DEBUG=1 $(FLASK) db upgrade
+
+demo: upgrade
+	FLASK_DEBUG=1 $(FLASK) demo --if-empty
+
+run: compile-messages demo
+	FLASK_DEBUG=1 $(FLASK) run --host 127.0.0.1 --port 5000
+
+test: $(TEST_STAMP) compile-messages
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(TEST_STAMP) compile-messages
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

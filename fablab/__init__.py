@@ -1,0 +1,163 @@
+"""The fablab application: create_app() binds everything together."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from fablab.config import DEFAULT_SECRET_KEY, DefaultConfig, environment_overrides
+from fablab.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    _load_config(app, test_config)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_security_headers(app)
+    from fablab.cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(environment_overrides())
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["DATABASE_URL"]:
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'fablab.sqlite'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = _sqlalchemy_url(app.config["DATABASE_URL"])
+    if not app.config["UPLOAD_DIR"]:
+        app.config["UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LOCALE"]
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+    secure = app.config["BASE_URL"].startswith("https://")
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    app.config["REMEMBER_COOKIE_SECURE"] = secure
+    if "RATELIMIT_STORAGE_URI" not in app.config:
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"] or "memory://"
+    engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        engine_options.setdefault("pool_pre_ping", True)
+    production = not (app.debug or app.testing or app.config.get("TESTING"))
+    if production and app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+        raise ConfigurationError(
+            "Refusing to start in production with the default SECRET_KEY: set "
+            "FABLAB_SECRET_KEY (or SECRET_KEY in instance/config.py) to a long random string."
+        )
+
+
+def _sqlalchemy_url(url: str) -> str:
+    """Accept the usual postgres:// and postgresql:// and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - engine hook
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+
+def select_locale() -> str:
+    languages = ("fr", "en")
+    if current_user and getattr(current_user, "is_authenticated", False):
+        if current_user.locale in languages:
+            return current_user.locale
+    cookie = request.cookies.get("lang")
+    if cookie in languages:
+        return cookie
+    return request.accept_languages.best_match(languages) or "fr"
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to see this page.")
+    # Import the models so that metadata (and Alembic) know every table.
+    from fablab import models  # noqa: F401
+    from fablab.accounts.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        try:
+            return db.session.get(User, int(user_id))
+        except ValueError:
+            return None
+
+    logging.getLogger("fablab").setLevel(logging.INFO)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from fablab.accounts import bp as accounts_bp
+    from fablab.core import bp as core_bp
+    from fablab.memberships import bp as memberships_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(memberships_bp)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from fablab.core import templating
+
+    templating.init_app(app)
+
+
+def _register_security_headers(app: Flask) -> None:
+    csp = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    )
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", csp)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=()")
+        if app.config["BASE_URL"].startswith("https://"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response

@@ -1,0 +1,435 @@
+"""Account rules: registration, e-mail confirmation, login, password reset,
+profiles, children, organisations, roles and the GDPR export and erasure."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from fablab.accounts.models import Child, Organisation, OrganisationMember, User, new_card_code
+from fablab.core import audit
+from fablab.core.errors import DomainError
+from fablab.core.mail import queue_email
+from fablab.core.permissions import ROLES
+from fablab.core.timeutil import local_today, utcnow
+from fablab.extensions import db
+
+CONFIRM_SALT = "fablab.email-confirm"
+RESET_SALT = "fablab.password-reset"
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def find_by_email(email: str) -> User | None:
+    email = normalize_email(email)
+    if not email:
+        return None
+    return db.session.scalar(select(User).where(User.email == email))
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def external_url(path: str) -> str:
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def check_password_strength(password: str) -> None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password or "") < minimum:
+        raise DomainError(
+            _("The password must be at least %(n)d characters long.", n=minimum), "password"
+        )
+
+
+# --- registration and confirmation -------------------------------------------------
+
+
+def register(name: str, email: str, password: str, locale: str = "fr") -> User:
+    """Create a member account and send the confirmation link."""
+    name = (name or "").strip()
+    email = normalize_email(email)
+    if not name:
+        raise DomainError(_("Please give your name."), "name")
+    check_password_strength(password)
+    if find_by_email(email):
+        raise DomainError(_("An account already uses this e-mail address."), "email")
+    user = User(name=name, email=email, locale=locale if locale in ("fr", "en") else "fr")
+    user.set_password(password)
+    db.session.add(user)
+    _flush_unique_email(user)
+    send_confirmation(user)
+    return user
+
+
+def _flush_unique_email(user: User) -> None:
+    """The unique index settles a race between two sign-ups with one address."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as error:
+        raise DomainError(_("An account already uses this e-mail address."), "email") from error
+
+
+def confirmation_token(user: User) -> str:
+    return _serializer(CONFIRM_SALT).dumps({"id": user.id, "email": user.email})
+
+
+def send_confirmation(user: User) -> None:
+    from flask import url_for
+
+    link = external_url(url_for("accounts.confirm_email", token=confirmation_token(user)))
+    queue_email(user.email, "confirm_email", locale=user.locale, kind="account.confirm",
+                user=user, link=link)
+
+
+def confirm_email(token: str) -> User:
+    max_age = current_app.config["EMAIL_CONFIRM_MAX_AGE"]
+    try:
+        data = _serializer(CONFIRM_SALT).loads(token, max_age=max_age)
+    except SignatureExpired as error:
+        raise DomainError(_("This confirmation link has expired. Ask for a new one.")) from error
+    except BadSignature as error:
+        raise DomainError(_("This confirmation link is not valid.")) from error
+    user = db.session.get(User, data.get("id"))
+    if user is None or user.email != data.get("email") or user.anonymised_at:
+        raise DomainError(_("This confirmation link is not valid."))
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    return user
+
+
+def resend_confirmation(email: str) -> None:
+    """Same answer whether or not the address has an account."""
+    user = find_by_email(email)
+    if user and user.is_active and not user.email_confirmed:
+        send_confirmation(user)
+
+
+# --- login ---------------------------------------------------------------------------
+
+
+def authenticate(email: str, password: str) -> User:
+    user = find_by_email(email)
+    if user is None or not user.check_password(password or ""):
+        raise DomainError(_("Wrong e-mail address or password."))
+    if not user.is_active:
+        raise DomainError(_("This account is deactivated. Please contact the staff."))
+    if not user.email_confirmed:
+        raise DomainError(
+            _("Please confirm your e-mail address first: follow the link we sent you.")
+        )
+    user.last_login_at = utcnow()
+    return user
+
+
+# --- password reset ------------------------------------------------------------------
+
+
+def _password_fingerprint(user: User) -> str:
+    # The token carries a digest of the current hash: once the password
+    # changes, every earlier link stops working (single use).
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def reset_token(user: User) -> str:
+    return _serializer(RESET_SALT).dumps({"id": user.id, "fp": _password_fingerprint(user)})
+
+
+def request_password_reset(email: str) -> None:
+    """Send a reset link if the address has an active account; say nothing either way."""
+    from flask import url_for
+
+    user = find_by_email(email)
+    if user is None or not user.is_active:
+        return
+    link = external_url(url_for("accounts.reset_password", token=reset_token(user)))
+    queue_email(user.email, "reset_password", locale=user.locale, kind="account.reset",
+                user=user, link=link)
+
+
+def user_for_reset_token(token: str) -> User:
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
+    try:
+        data = _serializer(RESET_SALT).loads(token, max_age=max_age)
+    except SignatureExpired as error:
+        raise DomainError(_("This link has expired. Ask for a new one.")) from error
+    except BadSignature as error:
+        raise DomainError(_("This link is not valid or has already been used.")) from error
+    user = db.session.get(User, data.get("id"))
+    if user is None or not user.is_active or data.get("fp") != _password_fingerprint(user):
+        raise DomainError(_("This link is not valid or has already been used."))
+    return user
+
+
+def reset_password(token: str, password: str) -> User:
+    user = user_for_reset_token(token)
+    check_password_strength(password)
+    user.set_password(password)
+    # Following the link proves the address too.
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current or ""):
+        raise DomainError(_("The current password is wrong."), "current_password")
+    check_password_strength(new)
+    user.set_password(new)
+
+
+# --- profile and children ------------------------------------------------------------
+
+PROFILE_FIELDS = ("name", "phone", "commune", "birth_year", "locale")
+
+
+def update_profile(user: User, **fields: Any) -> None:
+    name = (fields.get("name") or "").strip()
+    if not name:
+        raise DomainError(_("Please give your name."), "name")
+    birth_year = fields.get("birth_year")
+    if birth_year is not None and not 1900 <= birth_year <= local_today().year:
+        raise DomainError(_("Please give a valid birth year."), "birth_year")
+    locale = fields.get("locale") or user.locale
+    if locale not in current_app.config["LANGUAGES"]:
+        raise DomainError(_("Unknown language."), "locale")
+    user.name = name
+    user.phone = (fields.get("phone") or "").strip()
+    user.commune = (fields.get("commune") or "").strip()
+    user.birth_year = birth_year
+    user.locale = locale
+
+
+def add_child(guardian: User, first_name: str, birth_year: int | None) -> Child:
+    first_name = (first_name or "").strip()
+    this_year = local_today().year
+    if not first_name:
+        raise DomainError(_("Please give the child's first name."), "first_name")
+    if birth_year is None or not this_year - 18 < birth_year <= this_year:
+        raise DomainError(_("A child must be under 18: please check the birth year."),
+                          "birth_year")
+    for child in guardian.children:
+        if child.first_name.lower() == first_name.lower() and child.birth_year == birth_year:
+            raise DomainError(_("This child is already declared."), "first_name")
+    child = Child(guardian=guardian, first_name=first_name, birth_year=birth_year)
+    db.session.add(child)
+    db.session.flush()
+    return child
+
+
+def remove_child(guardian: User, child_id: int) -> None:
+    child = db.session.get(Child, child_id)
+    if child is None or child.guardian_id != guardian.id:
+        raise DomainError(_("This child is not on your account."))
+    db.session.delete(child)
+
+
+# --- GDPR ----------------------------------------------------------------------------
+
+
+def export_data(user: User) -> dict[str, Any]:
+    """Everything the application holds about the member, as plain JSON data.
+
+    Later domains add their part through ``EXPORTERS``.
+    """
+    data: dict[str, Any] = {
+        "exported_at": utcnow().isoformat(),
+        "account": {
+            "name": user.name,
+            "email": user.email,
+            "phone": user.phone,
+            "commune": user.commune,
+            "birth_year": user.birth_year,
+            "language": user.locale,
+            "role": user.role,
+            "card_code": user.card_code,
+            "created_at": user.created_at.isoformat(),
+            "email_confirmed_at": _iso(user.email_confirmed_at),
+            "last_login_at": _iso(user.last_login_at),
+        },
+        "children": [
+            {"first_name": c.first_name, "birth_year": c.birth_year} for c in user.children
+        ],
+        "organisations": [
+            {"name": link.organisation.name, "responsible": link.is_responsible}
+            for link in user.organisation_links
+        ],
+    }
+    for name, exporter in EXPORTERS.items():
+        data[name] = exporter(user)
+    return data
+
+
+EXPORTERS: dict[str, Any] = {}
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def delete_account(user: User, password: str) -> None:
+    """Anonymise the account: name, e-mail and contact details go, history stays
+    (counted anonymously in the figures)."""
+    if not user.check_password(password or ""):
+        raise DomainError(_("The password is wrong."), "password")
+    if user.is_admin and count_admins() <= 1:
+        raise DomainError(_("You are the last administrator: name another one first."))
+    anonymise(user)
+
+
+def anonymise(user: User) -> None:
+    user.name = ""
+    user.email = None
+    user.phone = ""
+    user.password_hash = ""
+    user.card_code = new_card_code()
+    user.active = False
+    user.role = "member"
+    user.anonymised_at = utcnow()
+    for child in user.children:
+        child.first_name = ""
+    user.organisation_links.clear()
+
+
+def count_admins() -> int:
+    return db.session.scalar(
+        select(func.count(User.id)).where(User.role == "admin", User.active.is_(True))
+    )
+
+
+# --- staff and admin -----------------------------------------------------------------
+
+
+def search_members(query: str = "", limit: int = 50, offset: int = 0):
+    stmt = select(User).where(User.anonymised_at.is_(None))
+    query = (query or "").strip()
+    if query:
+        like = f"%{query.lower()}%"
+        stmt = stmt.where(
+            or_(
+                func.lower(User.name).like(like),
+                User.email.like(like),
+                func.lower(User.card_code) == query.lower(),
+            )
+        )
+    return db.session.scalars(stmt.order_by(User.name).limit(limit).offset(offset)).all()
+
+
+def create_member_at_desk(actor: User, name: str, email: str, phone: str = "",
+                          locale: str = "fr") -> User:
+    """Staff create an account for someone at the desk; the person gets a link
+    to choose a password."""
+    name = (name or "").strip()
+    email = normalize_email(email)
+    if not name:
+        raise DomainError(_("Please give the member's name."), "name")
+    if find_by_email(email):
+        raise DomainError(_("An account already uses this e-mail address."), "email")
+    user = User(name=name, email=email, phone=(phone or "").strip(), locale=locale)
+    db.session.add(user)
+    _flush_unique_email(user)
+    audit.record(actor, "member.create", user, summary=email)
+    from flask import url_for
+
+    link = external_url(url_for("accounts.reset_password", token=reset_token(user)))
+    queue_email(user.email, "welcome_desk", locale=user.locale, kind="account.welcome",
+                user=user, link=link)
+    return user
+
+
+def set_role(actor: User, user: User, role: str) -> None:
+    if role not in ROLES:
+        raise DomainError(_("Unknown role."), "role")
+    if user.id == actor.id and role != "admin":
+        raise DomainError(_("You cannot remove your own administrator role."))
+    if user.anonymised_at:
+        raise DomainError(_("This account has been deleted."))
+    previous = user.role
+    user.role = role
+    audit.record(actor, "user.role", user, summary=f"{previous} → {role}",
+                 previous=previous, role=role)
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
+    if user.id == actor.id:
+        raise DomainError(_("You cannot deactivate your own account."))
+    if user.anonymised_at:
+        raise DomainError(_("This account has been deleted."))
+    user.active = active
+    audit.record(actor, "user.activate" if active else "user.deactivate", user)
+
+
+# --- organisations -------------------------------------------------------------------
+
+
+def save_organisation(actor: User, organisation: Organisation | None, **fields: Any) -> Organisation:
+    name = (fields.get("name") or "").strip()
+    if not name:
+        raise DomainError(_("Please give the organisation's name."), "name")
+    duplicate = db.session.scalar(
+        select(Organisation).where(func.lower(Organisation.name) == name.lower())
+    )
+    if duplicate is not None and duplicate is not organisation:
+        raise DomainError(_("An organisation already has this name."), "name")
+    creating = organisation is None
+    if creating:
+        organisation = Organisation(name=name)
+        db.session.add(organisation)
+    organisation.name = name
+    organisation.kind = fields.get("kind") or "association"
+    for key in ("email", "phone", "address", "notes"):
+        setattr(organisation, key, (fields.get(key) or "").strip())
+    db.session.flush()
+    audit.record(actor, "organisation.create" if creating else "organisation.update",
+                 organisation, summary=name)
+    return organisation
+
+
+def add_organisation_member(actor: User, organisation: Organisation, member: User | None,
+                            responsible: bool = False) -> OrganisationMember:
+    if member is None or member.anonymised_at:
+        raise DomainError(_("No member has this e-mail address or card code."), "member")
+    if any(link.user_id == member.id for link in organisation.member_links):
+        raise DomainError(_("This member already belongs to the organisation."), "member")
+    link = OrganisationMember(organisation=organisation, user=member, is_responsible=responsible)
+    db.session.add(link)
+    db.session.flush()
+    audit.record(actor, "organisation.add_member", organisation, summary=member.name,
+                 member_id=member.id)
+    return link
+
+
+def remove_organisation_member(actor: User, organisation: Organisation, link_id: int) -> None:
+    link = db.session.get(OrganisationMember, link_id)
+    if link is None or link.organisation_id != organisation.id:
+        raise DomainError(_("This member does not belong to the organisation."))
+    audit.record(actor, "organisation.remove_member", organisation, member_id=link.user_id)
+    db.session.delete(link)
+
+
+def member_by_email_or_card(value: str) -> User | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    return db.session.scalar(
+        select(User).where(
+            User.anonymised_at.is_(None),
+            or_(User.email == normalize_email(value), User.card_code == value.upper()),
+        )
+    )
+
+
+def age_on(birth_year: int, day: date) -> int:
+    """Age reached during the year of ``day`` (we only keep the birth year)."""
+    return day.year - birth_year

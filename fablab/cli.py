@@ -1,0 +1,98 @@
+"""Command-line tools: ``flask --app fablab <command>``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import func, select
+
+from fablab.extensions import db
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(create_admin)
+    app.cli.add_command(demo)
+    app.cli.add_command(outbox)
+    app.cli.add_command(memberships_cli)
+
+
+@click.command("create-admin")
+@click.argument("email")
+@click.option("--name", default="Administrateur", help="Display name.")
+@click.password_option(help="The password (asked when not given).")
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create an administrator account, or make an existing account admin."""
+    from fablab.accounts import services
+    from fablab.accounts.models import User
+    from fablab.core.errors import DomainError
+    from fablab.core.timeutil import utcnow
+
+    try:
+        services.check_password_strength(password)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from error
+    user = services.find_by_email(email)
+    if user is None:
+        user = User(name=name, email=services.normalize_email(email))
+        db.session.add(user)
+    user.role = "admin"
+    user.active = True
+    user.email_confirmed_at = user.email_confirmed_at or utcnow()
+    user.set_password(password)
+    db.session.commit()
+    click.echo(f"Administrator {user.email} is ready.")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has accounts.")
+def demo(if_empty: bool) -> None:
+    """Load realistic French demo data (never on a production database)."""
+    from fablab.accounts.models import User
+    from fablab.demo import load_demo
+
+    if db.session.scalar(select(func.count(User.id))):
+        if if_empty:
+            click.echo("The database already has data: demo data not loaded.")
+            return
+        raise click.ClickException("The database is not empty: demo data goes in an empty one.")
+    load_demo()
+    db.session.commit()
+    click.echo("Demo data loaded. Accounts: admin@example.org, staff@example.org, "
+               "member@example.org (password: demo-password).")
+
+
+@click.group("outbox")
+def outbox() -> None:
+    """The e-mail outbox."""
+
+
+@outbox.command("send")
+@click.option("--loop", is_flag=True, help="Keep running, sending every --interval seconds.")
+@click.option("--interval", default=30, show_default=True)
+def outbox_send(loop: bool, interval: int) -> None:
+    """Send the pending e-mails (with retries and back-off)."""
+    import time
+
+    from fablab.core.mail import send_pending
+
+    while True:
+        sent, failed = send_pending()
+        click.echo(f"{sent} sent, {failed} failed (kept for a retry).")
+        if not loop:
+            return
+        time.sleep(interval)
+
+
+@click.group("memberships")
+def memberships_cli() -> None:
+    """Membership tasks."""
+
+
+@memberships_cli.command("remind")
+def memberships_remind() -> None:
+    """E-mail the members whose membership is about to end (run it daily)."""
+    from fablab.memberships.services import send_expiry_reminders
+
+    count = send_expiry_reminders()
+    db.session.commit()
+    click.echo(f"{count} reminder(s) queued.")

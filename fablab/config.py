@@ -1,0 +1,76 @@
+"""Settings: defaults here, then ``instance/config.py``, then ``FABLAB_*``
+environment variables, then the test config given to ``create_app``."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+DEFAULT_SECRET_KEY = "dev-only-change-me"
+
+
+class DefaultConfig:
+    SECRET_KEY = DEFAULT_SECRET_KEY
+    # Filled in create_app() with the instance folder when left empty.
+    DATABASE_URL = ""
+    BASE_URL = "http://127.0.0.1:5000"
+    TIMEZONE = "Europe/Paris"
+    LAB_NAME = "Fablab"
+    REDIS_URL = ""
+    UPLOAD_DIR = ""
+
+    # E-mail: "log" prints messages to the log (development); "smtp" sends them.
+    MAIL_BACKEND = "log"
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_DEFAULT_SENDER = "Fablab <noreply@example.org>"
+    MAIL_TIMEOUT = 10
+    OUTBOX_MAX_ATTEMPTS = 8
+
+    # Accounts
+    EMAIL_CONFIRM_MAX_AGE = 7 * 24 * 3600
+    PASSWORD_RESET_MAX_AGE = 3600
+    PASSWORD_MIN_LENGTH = 10
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    RESET_RATE_LIMIT = "5 per hour"
+    REGISTER_RATE_LIMIT = "10 per hour"
+
+    # Memberships: days before the end at which members are reminded.
+    MEMBERSHIP_REMINDER_DAYS = 30
+
+    LANGUAGES = ("fr", "en")
+    DEFAULT_LOCALE = "fr"
+
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    WTF_CSRF_TIME_LIMIT = None
+    BOOTSTRAP_SERVE_LOCAL = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+
+
+def _parse_env_value(raw: str) -> Any:
+    """Environment values are strings; accept JSON for numbers and booleans."""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return raw
+    return value if isinstance(value, (bool, int, float)) else raw
+
+
+def environment_overrides(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    environ = os.environ if environ is None else environ
+    prefix = "FABLAB_"
+    return {
+        key[len(prefix):]: _parse_env_value(value)
+        for key, value in environ.items()
+        if key.startswith(prefix) and key[len(prefix):].isupper()
+        and not key.startswith("FABLAB_TEST_")
+    }

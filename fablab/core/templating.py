@@ -1,0 +1,91 @@
+"""Jinja helpers shared by every template."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from werkzeug.routing import BuildError
+
+# The main menu. Entries whose endpoint does not exist yet are left out, so that
+# later domains appear in the menu by registering their blueprint.
+MAIN_MENU = (
+    ("agenda.index", _l("Agenda")),
+    ("events.index", _l("Workshops")),
+    ("machines.index", _l("Machines")),
+    ("loans.catalogue", _l("Lending library")),
+    ("projects.gallery", _l("Projects")),
+)
+
+STAFF_MENU = (
+    ("desk.index", _l("Desk")),
+    ("accounts.members", _l("Members")),
+    ("memberships.overview", _l("Memberships")),
+    ("accounts.organisations", _l("Organisations")),
+    ("reports.index", _l("Reports")),
+)
+
+ROLE_LABELS = {"member": _l("Member"), "staff": _l("Staff"), "admin": _l("Administrator")}
+
+ADMIN_MENU = (
+    ("accounts.admin_users", _l("Roles and accounts")),
+    ("memberships.admin_tariffs", _l("Tariffs")),
+    ("core.admin_sites", _l("Sites")),
+    ("accounts.admin_audit", _l("Audit log")),
+)
+
+
+def has_endpoint(endpoint: str) -> bool:
+    return endpoint in current_app.view_functions
+
+
+def menu(entries):
+    return [(endpoint, label) for endpoint, label in entries if has_endpoint(endpoint)]
+
+
+def money(cents: int | None) -> str:
+    from flask_babel import format_currency
+
+    return format_currency((cents or 0) / 100, "EUR")
+
+
+def local_datetime(value: datetime | None, fmt: str = "medium") -> str:
+    return format_datetime(value, fmt) if value else ""
+
+
+def local_date(value: date | None, fmt: str = "long") -> str:
+    return format_date(value, fmt) if value else ""
+
+
+def url_for_if(endpoint: str, **values) -> str | None:
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def init_app(app: Flask) -> None:
+    from fablab.accounts.forms import ORGANISATION_KIND_CHOICES
+    from fablab.memberships.services import PAYMENT_LABELS, tariff_label
+
+    app.jinja_env.filters.update(
+        money=money, datetime=local_datetime, date=local_date,
+        tariff=tariff_label,
+    )
+    app.jinja_env.globals.update(
+        has_endpoint=has_endpoint, url_for_if=url_for_if, payment_labels=PAYMENT_LABELS,
+        organisation_kinds=dict(ORGANISATION_KIND_CHOICES), role_labels=ROLE_LABELS,
+    )
+
+    @app.context_processor
+    def layout_context():
+        return {
+            "lab_name": current_app.config["LAB_NAME"],
+            "main_menu": menu(MAIN_MENU),
+            "staff_menu": menu(STAFF_MENU),
+            "admin_menu": menu(ADMIN_MENU),
+            "current_locale": str(get_locale() or "fr"),
+            "current_path": request.full_path.rstrip("?") if request else "/",
+        }

@@ -1,0 +1,163 @@
+"""Home page, language switch, health check and error pages."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException
+
+from fablab.core import bp, sites
+from fablab.core.errors import DomainError
+from fablab.core.forms import show_error
+from fablab.core.permissions import admin_required
+from fablab.core.sites import SiteForm
+from fablab.core.models import Site
+from fablab.extensions import db, limiter
+
+
+@bp.route("/")
+def home():
+    sites = db.session.scalars(
+        select(Site).where(Site.is_active.is_(True)).order_by(Site.id)
+    ).all()
+    return render_template("core/home.html", sites=sites)
+
+
+@bp.route("/healthz")
+@limiter.exempt
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="unavailable"), 503
+    return jsonify(status="ok")
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only local paths: an open redirect would help phishing."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    lang = request.form.get("lang", "")
+    response = redirect(safe_next(request.form.get("next"), url_for("core.home")))
+    if lang not in current_app.config["LANGUAGES"]:
+        return response
+    response.set_cookie(
+        "lang", lang, max_age=365 * 24 * 3600, httponly=True, samesite="Lax",
+        secure=current_app.config["BASE_URL"].startswith("https://"),
+    )
+    if current_user.is_authenticated:
+        current_user.locale = lang
+        db.session.commit()
+    return response
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+ERROR_TITLES = {
+    400: lambda: _("Bad request"),
+    403: lambda: _("Access denied"),
+    404: lambda: _("Page not found"),
+    405: lambda: _("Method not allowed"),
+    413: lambda: _("File too large"),
+    429: lambda: _("Too many attempts"),
+    500: lambda: _("Something went wrong"),
+    503: lambda: _("Service unavailable"),
+}
+
+ERROR_TEXTS = {
+    400: lambda: _("The request could not be understood. Please go back and try again."),
+    403: lambda: _("You do not have the right to see this page."),
+    404: lambda: _("This page does not exist, or no longer exists."),
+    405: lambda: _("This address does not accept this kind of request."),
+    413: lambda: _("The file you sent is larger than allowed."),
+    429: lambda: _("Too many attempts in a short time. Please wait a moment and try again."),
+    500: lambda: _("An unexpected error happened. The team has been told; please try again later."),
+    503: lambda: _("The service is unavailable for a moment. Please try again in a few seconds."),
+}
+
+
+def render_error(code: int, description: str | None = None):
+    title = ERROR_TITLES.get(code, ERROR_TITLES[500])()
+    message = description or ERROR_TEXTS.get(code, ERROR_TEXTS[500])()
+    if wants_json():
+        return jsonify(error=title, message=message, status=code), code
+    return render_template("core/error.html", code=code, title=title, message=message), code
+
+
+@bp.app_errorhandler(HTTPException)
+def handle_http_error(error: HTTPException):
+    code = error.code or 500
+    # Werkzeug's descriptions are English only: keep ours unless a view gave one.
+    custom = getattr(error, "fablab_message", None)
+    return render_error(code, custom)
+
+
+@bp.app_errorhandler(OperationalError)
+def handle_database_unavailable(error: OperationalError):
+    db.session.rollback()
+    current_app.logger.error("Database unavailable: %s", error)
+    return render_error(503)
+
+
+@bp.app_errorhandler(Exception)
+def handle_unexpected(error: Exception):
+    current_app.logger.exception("Unhandled error", exc_info=error)
+    db.session.rollback()
+    return render_error(500)
+
+
+
+
+# --- admins: sites ---------------------------------------------------------------------
+
+
+@bp.route("/admin/sites")
+@admin_required
+def admin_sites():
+    sites = db.session.scalars(select(Site).order_by(Site.id)).all()
+    return render_template("core/admin_sites.html", sites=sites)
+
+
+@bp.route("/admin/sites/new", methods=["GET", "POST"])
+@admin_required
+def admin_create_site():
+    return _site_form(None)
+
+
+@bp.route("/admin/sites/<int:site_id>/edit", methods=["GET", "POST"])
+@admin_required
+def admin_edit_site(site_id: int):
+    return _site_form(db.get_or_404(Site, site_id))
+
+
+def _site_form(site: Site | None):
+    form = SiteForm(obj=site)
+    if form.validate_on_submit():
+        try:
+            sites.save_site(current_user, site, form.name.data, form.address.data,
+                            form.timezone.data.strip(), form.opening_hours.data,
+                            form.is_active.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The site is saved."), "success")
+            return redirect(url_for("core.admin_sites"))
+    return render_template("core/site_form.html", form=form, site=site)

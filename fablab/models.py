@@ -1,0 +1,5 @@
+"""Every domain's models, imported once so that the metadata is complete."""
+
+from fablab.accounts.models import Child, Organisation, OrganisationMember, User  # noqa: F401
+from fablab.core.models import AuditLog, OutboxMessage, Site  # noqa: F401
+from fablab.memberships.models import Membership, Tariff  # noqa: F401
