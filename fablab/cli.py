@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 from sqlalchemy import func, select
 
 from fablab.extensions import db
@@ -61,7 +62,7 @@ def demo(if_empty: bool) -> None:
                "member@example.org (password: demo-password).")
 
 
-@click.group("outbox")
+@click.group("outbox", cls=AppGroup)
 def outbox() -> None:
     """The e-mail outbox."""
 
@@ -83,7 +84,7 @@ def outbox_send(loop: bool, interval: int) -> None:
         time.sleep(interval)
 
 
-@click.group("memberships")
+@click.group("memberships", cls=AppGroup)
 def memberships_cli() -> None:
     """Membership tasks."""
 

@@ -11,8 +11,12 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 LANGUAGE_CHOICES = [("fr", "Français"), ("en", "English")]
 
 
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 def email_field(label=None):
-    return EmailField(label or _l("E-mail address"), validators=[
+    return EmailField(label or _l("E-mail address"), filters=[strip], validators=[
         InputRequired(message=_l("Please give your e-mail address.")),
         Email(message=_l("This e-mail address is not valid."), check_deliverability=False),
         Length(max=254),

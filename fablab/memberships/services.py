@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import aliased
 
+from fablab.accounts.services import EXPORTERS
 from fablab.core import audit
 from fablab.core.errors import DomainError
 from fablab.core.mail import queue_email
@@ -211,3 +212,7 @@ def export_memberships(member) -> list[dict]:
         }
         for m in memberships_of(member)
     ]
+
+
+# The member's data export (GDPR) includes their memberships.
+EXPORTERS["memberships"] = export_memberships

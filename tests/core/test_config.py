@@ -1,0 +1,59 @@
+import pytest
+
+from fablab import ConfigurationError, create_app
+from fablab.config import environment_overrides
+
+
+def test_production_refuses_the_default_secret_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    monkeypatch.delenv("FABLAB_SECRET_KEY", raising=False)
+    with pytest.raises(ConfigurationError, match="SECRET_KEY"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"})
+
+
+def test_production_starts_with_a_real_secret_key(tmp_path, monkeypatch):
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    monkeypatch.setenv("FABLAB_SECRET_KEY", "a-real-long-random-secret")
+    monkeypatch.setenv("FABLAB_BASE_URL", "https://fablab.example.org")
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"})
+    assert app.config["SECRET_KEY"] == "a-real-long-random-secret"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_environment_overrides_parse_numbers_and_booleans():
+    values = environment_overrides({"FABLAB_MAIL_PORT": "587", "FABLAB_MAIL_USE_TLS": "true",
+                                    "FABLAB_TIMEZONE": "Europe/Paris", "OTHER": "x",
+                                    "FABLAB_TEST_DATABASE_URL": "ignored"})
+    assert values == {"MAIL_PORT": 587, "MAIL_USE_TLS": True, "TIMEZONE": "Europe/Paris"}
+
+
+def test_postgres_urls_use_psycopg3(tmp_path):
+    from fablab import _sqlalchemy_url
+
+    assert _sqlalchemy_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert _sqlalchemy_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert _sqlalchemy_url("sqlite:///x") == "sqlite:///x"
+
+
+def test_health_answers_503_when_the_database_is_down(make_app, tmp_path):
+    app = make_app(DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable"}
+
+
+def test_errors_are_in_the_visitors_language(client):
+    french = client.get("/missing-page").get_data(as_text=True)
+    english = client.get("/missing-page", headers={"Accept-Language": "en-GB,en"}).get_data(
+        as_text=True)
+    assert '<html lang="fr">' in french and '<html lang="en">' in english
+    assert "Page not found" in english
+
+
+def test_language_switch_is_kept_in_a_cookie(client):
+    response = client.post("/language", data={"lang": "en", "next": "/login"})
+    assert response.headers["Location"] == "/login"
+    assert '<html lang="en">' in client.get("/").get_data(as_text=True)
+    # An outside "next" is ignored.
+    response = client.post("/language", data={"lang": "fr", "next": "//evil.example.com"})
+    assert response.headers["Location"] == "/"

@@ -1,0 +1,583 @@
+"""Who may call which route: one permission matrix for the whole url_map.
+
+``MATRIX`` names, for every (endpoint, HTTP method) of the application, the outcome
+expected for each role. ``test_matrix_covers_every_route`` fails when a route has no
+entry (a route added later must be classified here) or when an entry names a route
+that no longer exists. ``test_permission`` then requests every (route, method, role).
+
+Outcomes:
+
+* ``ok``: 2xx, or a 3xx that does not send to the login page; for a POST, 400 (an
+  invalid form) is fine too. Never a 5xx.
+* ``login``: 302 to ``/login?next=<the requested path>``.
+* ``forbidden``: 403.
+* ``notfound``: 404.
+
+Every answer other than ``ok`` must leave the database untouched: POSTs carry a valid
+form (``FORMS``) so that a missing check would show as a change.
+
+The same module checks the security headers, the session cookie flags, the JSON
+404 of /api/... and that anonymous visitors and plain members never see another
+member's personal data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from flask import url_for
+from sqlalchemy import select
+
+from fablab.extensions import db as _db
+
+ROLES = ("anonymous", "member", "staff", "admin")
+IGNORED_ENDPOINTS = {"static", "bootstrap.static"}
+IGNORED_METHODS = {"HEAD", "OPTIONS"}
+
+PUBLIC = {"anonymous": "ok", "member": "ok", "staff": "ok", "admin": "ok"}
+LOGGED_IN = {"anonymous": "login", "member": "ok", "staff": "ok", "admin": "ok"}
+STAFF = {"anonymous": "login", "member": "forbidden", "staff": "ok", "admin": "ok"}
+ADMIN = {"anonymous": "login", "member": "forbidden", "staff": "forbidden", "admin": "ok"}
+# Another member's child: nobody may remove it through their own account, whatever
+# their role, and its existence is not confirmed.
+SOMEONE_ELSES = {"anonymous": "login", "member": "notfound", "staff": "notfound",
+                 "admin": "notfound"}
+
+MATRIX: dict[tuple[str, str], dict[str, str]] = {
+    # --- public ---------------------------------------------------------------------
+    ("core.home", "GET"): PUBLIC,
+    ("core.healthz", "GET"): PUBLIC,
+    ("core.set_language", "POST"): PUBLIC,
+    ("accounts.register", "GET"): PUBLIC,  # logged-in users are redirected: ok
+    ("accounts.register", "POST"): PUBLIC,
+    ("accounts.login", "GET"): PUBLIC,
+    ("accounts.login", "POST"): PUBLIC,
+    ("accounts.logout", "POST"): PUBLIC,
+    ("accounts.resend_confirmation", "GET"): PUBLIC,
+    ("accounts.resend_confirmation", "POST"): PUBLIC,
+    ("accounts.request_reset", "GET"): PUBLIC,
+    ("accounts.request_reset", "POST"): PUBLIC,
+    ("accounts.confirm_email", "GET"): PUBLIC,  # garbage token: redirect
+    ("accounts.reset_password", "GET"): PUBLIC,  # garbage token: redirect
+    ("accounts.reset_password", "POST"): PUBLIC,
+    # --- any logged-in user, on their own account ---------------------------------
+    ("accounts.account", "GET"): LOGGED_IN,
+    ("accounts.edit_profile", "GET"): LOGGED_IN,
+    ("accounts.edit_profile", "POST"): LOGGED_IN,
+    ("accounts.change_password", "GET"): LOGGED_IN,
+    ("accounts.change_password", "POST"): LOGGED_IN,
+    ("accounts.add_child", "POST"): LOGGED_IN,
+    ("accounts.remove_child", "POST"): SOMEONE_ELSES,
+    ("accounts.export_data", "GET"): LOGGED_IN,
+    ("accounts.delete_account", "GET"): LOGGED_IN,
+    ("accounts.delete_account", "POST"): LOGGED_IN,
+    # --- staff and admins ---------------------------------------------------------
+    ("accounts.members", "GET"): STAFF,
+    ("accounts.create_member", "GET"): STAFF,
+    ("accounts.create_member", "POST"): STAFF,
+    ("accounts.member", "GET"): STAFF,
+    ("accounts.organisations", "GET"): STAFF,
+    ("accounts.create_organisation", "GET"): STAFF,
+    ("accounts.create_organisation", "POST"): STAFF,
+    ("accounts.edit_organisation", "GET"): STAFF,
+    ("accounts.edit_organisation", "POST"): STAFF,
+    ("accounts.organisation", "GET"): STAFF,
+    ("accounts.add_organisation_member", "POST"): STAFF,
+    ("accounts.remove_organisation_member", "POST"): STAFF,
+    ("memberships.overview", "GET"): STAFF,
+    ("memberships.record", "GET"): STAFF,
+    ("memberships.record", "POST"): STAFF,
+    # --- admins only --------------------------------------------------------------
+    ("accounts.admin_users", "GET"): ADMIN,
+    ("accounts.admin_set_role", "POST"): ADMIN,
+    ("accounts.admin_deactivate", "POST"): ADMIN,
+    ("accounts.admin_activate", "POST"): ADMIN,
+    ("accounts.admin_audit", "GET"): ADMIN,
+    ("memberships.admin_tariffs", "GET"): ADMIN,
+    ("memberships.admin_create_tariff", "GET"): ADMIN,
+    ("memberships.admin_create_tariff", "POST"): ADMIN,
+    ("memberships.admin_edit_tariff", "GET"): ADMIN,
+    ("memberships.admin_edit_tariff", "POST"): ADMIN,
+    ("core.admin_sites", "GET"): ADMIN,
+    ("core.admin_create_site", "GET"): ADMIN,
+    ("core.admin_create_site", "POST"): ADMIN,
+    ("core.admin_edit_site", "GET"): ADMIN,
+    ("core.admin_edit_site", "POST"): ADMIN,
+}
+
+# (endpoint, method, role) -> reason, for app bugs found by these tests (strict xfail).
+KNOWN_BUGS: dict[tuple[str, str, str], str] = {}
+
+
+# --- the objects the URLs point to ------------------------------------------------------
+
+VICTIM_NAME = "Zoé Secrète"
+VICTIM_EMAIL = "zoe.secrete@example.org"
+VICTIM_PHONE = "06 71 82 93 04"
+VICTIM_CHILD = "Philomène"
+GARBAGE_TOKEN = "not-a-real-token.garbage"
+
+
+@dataclass
+class World:
+    """Ids of the objects the routes act on. The victim (Zoé) is a plain member
+    with a membership, a child and an organisation link: the target of every
+    /members/<id>, /admin/users/<id>, child and link route."""
+
+    member_id: int
+    staff_id: int
+    admin_id: int
+    victim_id: int
+    victim_card: str
+    child_id: int
+    organisation_id: int
+    link_id: int
+    tariff_id: int
+    tariff_code: str
+    site_id: int
+
+    def url_values(self) -> dict[str, object]:
+        """URL variables by name; a new variable name must be added here."""
+        return {
+            "user_id": self.victim_id,
+            "child_id": self.child_id,
+            "organisation_id": self.organisation_id,
+            "link_id": self.link_id,
+            "tariff_id": self.tariff_id,
+            "site_id": self.site_id,
+            "token": GARBAGE_TOKEN,
+        }
+
+    def role_user_id(self, role: str) -> int | None:
+        return {"member": self.member_id, "staff": self.staff_id,
+                "admin": self.admin_id}.get(role)
+
+
+def build_world(app) -> World:
+    """Create the users and objects in the database (no password: hashing is slow)."""
+    from fablab.accounts.models import Child, Organisation, OrganisationMember, User
+    from fablab.core.models import Site
+    from fablab.core.timeutil import local_today, utcnow
+    from fablab.memberships.models import Membership, Tariff
+
+    with app.app_context():
+        now = utcnow()
+
+        def user(name, email, role="member", **fields):
+            u = User(name=name, email=email, role=role, locale="fr", email_confirmed_at=now,
+                     **fields)
+            _db.session.add(u)
+            return u
+
+        member = user("Marie Membre", "marie@example.org")
+        staff = user("Samir Staff", "samir@example.org", "staff")
+        admin = user("Alice Admin", "alice@example.org", "admin")
+        victim = user(VICTIM_NAME, VICTIM_EMAIL, phone=VICTIM_PHONE, commune="Trifouillis",
+                      birth_year=1985)
+        tariff = Tariff(code="standard-test", name="Standard test", price_cents=3000)
+        site = Site(name="Atelier Central", slug="atelier-central", timezone="Europe/Paris",
+                    address="1 rue des Ateliers")
+        organisation = Organisation(name="Association des Bricoleurs", kind="association")
+        _db.session.add_all([tariff, site, organisation])
+        _db.session.flush()
+        today = local_today()
+        child = Child(guardian=victim, first_name=VICTIM_CHILD, birth_year=today.year - 8)
+        link = OrganisationMember(organisation=organisation, user=victim, is_responsible=True)
+        # The plain member shares the organisation with the victim: a page that
+        # listed fellow members would leak her.
+        _db.session.add_all([
+            child, link,
+            OrganisationMember(organisation=organisation, user=member),
+            Membership(member=victim, tariff=tariff, starts_on=today - timedelta(days=30),
+                       ends_on=today + timedelta(days=10), amount_cents=3000,
+                       payment_method="card"),
+        ])
+        _db.session.commit()
+        world = World(
+            member_id=member.id, staff_id=staff.id, admin_id=admin.id, victim_id=victim.id,
+            victim_card=victim.card_code, child_id=child.id,
+            organisation_id=organisation.id, link_id=link.id, tariff_id=tariff.id,
+            tariff_code=tariff.code, site_id=site.id)
+        _db.session.remove()
+    return world
+
+
+def form_for(endpoint: str, world: World) -> dict[str, object]:
+    """A valid form where one exists, so that a missing permission check would
+    change something; other POSTs get an empty form."""
+    today = date.today()
+    forms = {
+        "core.set_language": {"lang": "en", "next": "/"},
+        "core.admin_create_site": {"name": "Nouveau Site", "address": "2 rue Neuve",
+                                   "timezone": "Europe/Paris", "is_active": "y"},
+        "core.admin_edit_site": {"name": "Site Renommé", "address": "3 rue Neuve",
+                                 "timezone": "Europe/Paris", "is_active": "y"},
+        "accounts.register": {"name": "Nouvelle Personne", "email": "nouvelle@example.org",
+                              "password": "a-long-enough-password"},
+        "accounts.resend_confirmation": {"email": VICTIM_EMAIL},
+        "accounts.request_reset": {"email": VICTIM_EMAIL},
+        "accounts.reset_password": {"password": "a-long-enough-password"},
+        "accounts.edit_profile": {"name": "Nom Modifié", "phone": "0102030405",
+                                  "commune": "Ailleurs", "locale": "en"},
+        "accounts.add_child": {"first_name": "Léon", "birth_year": today.year - 5},
+        "accounts.create_member": {"name": "Nouvel Adhérent", "email": "nouvel@example.org",
+                                   "phone": "", "locale": "fr"},
+        "accounts.create_organisation": {"name": "Nouvelle Asso", "kind": "school"},
+        "accounts.edit_organisation": {"name": "Asso Renommée", "kind": "school",
+                                       "notes": "changed"},
+        "accounts.add_organisation_member": {"member": "alice@example.org",
+                                             "responsible": "y"},
+        "memberships.record": {"tariff": world.tariff_id,
+                               "starts_on": (today + timedelta(days=11)).isoformat(),
+                               "ends_on": (today + timedelta(days=375)).isoformat(),
+                               "amount": "30.00", "payment_method": "cash",
+                               "note": "test"},
+        "accounts.admin_set_role": {"role": "admin"},
+        "memberships.admin_create_tariff": {"code": "new-tariff", "name": "Nouveau tarif",
+                                            "price": "12.50", "position": "1",
+                                            "active": "y"},
+        "memberships.admin_edit_tariff": {"code": world.tariff_code, "name": "Tarif renommé",
+                                          "price": "1.00", "position": "2"},
+    }
+    return forms.get(endpoint, {})
+
+
+@pytest.fixture
+def world(app) -> World:
+    return build_world(app)
+
+
+def session_login(client, user_id: int) -> None:
+    """Log in through the session, as conftest's login helper does."""
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+
+
+def client_for(app, world: World, role: str):
+    client = app.test_client()
+    user_id = world.role_user_id(role)
+    if user_id is not None:
+        session_login(client, user_id)
+    return client
+
+
+def rules_by_endpoint(app) -> dict[str, object]:
+    rules = {}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint not in IGNORED_ENDPOINTS:
+            rules[rule.endpoint] = rule
+    return rules
+
+
+def route_keys(app) -> set[tuple[str, str]]:
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules() if rule.endpoint not in IGNORED_ENDPOINTS
+        for method in rule.methods - IGNORED_METHODS
+    }
+
+
+def build_url(app, endpoint: str, values: dict[str, object]) -> str:
+    rule = rules_by_endpoint(app)[endpoint]
+    missing = set(rule.arguments) - set(values)
+    assert not missing, f"{rule.rule}: no test value for {sorted(missing)} (see World.url_values)"
+    with app.test_request_context():
+        return url_for(endpoint, **{name: values[name] for name in rule.arguments})
+
+
+def snapshot(app) -> dict[str, list[tuple]]:
+    """Every row of every table: what a refused request must leave untouched."""
+    with app.app_context():
+        rows = {}
+        for table in _db.metadata.sorted_tables:
+            stmt = select(table).order_by(*table.primary_key.columns)
+            rows[table.name] = [tuple(row) for row in _db.session.execute(stmt)]
+        _db.session.remove()
+    return rows
+
+
+def diff(before: dict, after: dict) -> dict[str, str]:
+    return {name: f"{len(before[name])} rows -> {len(after[name])} rows"
+            if len(before[name]) != len(after[name]) else "rows changed"
+            for name in before if before[name] != after[name]}
+
+
+def outcome(response, method: str) -> str:
+    code = response.status_code
+    if code == 403:
+        return "forbidden"
+    if code == 404:
+        return "notfound"
+    if 300 <= code < 400:
+        location = urlsplit(response.headers.get("Location", ""))
+        if location.path == "/login" and "next" in parse_qs(location.query):
+            return "login"
+        if location.path == "/login":
+            return f"redirect to the login page without next ({response.status_code})"
+        return "ok"
+    if 200 <= code < 300:
+        return "ok"
+    if code == 400 and method == "POST":
+        return "ok"  # an invalid (empty) form
+    return f"HTTP {code}"
+
+
+def request(client, method: str, url: str, data: dict | None = None):
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, data=data or {})
+
+
+# --- the matrix is complete and current -------------------------------------------------
+
+
+def test_matrix_covers_every_route(app):
+    routes = route_keys(app)
+    missing = sorted(routes - set(MATRIX))
+    stale = sorted(set(MATRIX) - routes)
+    assert not missing, f"routes with no entry in the permission matrix: {missing}"
+    assert not stale, f"matrix entries for routes that no longer exist: {stale}"
+
+
+def test_matrix_entries_are_well_formed():
+    allowed = {"ok", "login", "forbidden", "notfound"}
+    for key, expected in MATRIX.items():
+        assert set(expected) == set(ROLES), key
+        assert set(expected.values()) <= allowed, key
+    for endpoint, method, role in KNOWN_BUGS:
+        assert (endpoint, method) in MATRIX and role in ROLES
+
+
+def test_every_route_variable_has_a_test_value(app, world):
+    values = world.url_values()
+    for endpoint in rules_by_endpoint(app):
+        build_url(app, endpoint, values)
+
+
+# --- every (route, method, role) ----------------------------------------------------------
+
+
+def _cases():
+    for (endpoint, method), expected in MATRIX.items():
+        for role in ROLES:
+            marks = []
+            bug = KNOWN_BUGS.get((endpoint, method, role))
+            if bug:
+                marks.append(pytest.mark.xfail(strict=True, reason=f"bug: {bug}"))
+            yield pytest.param(endpoint, method, role, expected[role], marks=marks,
+                               id=f"{endpoint}-{method}-{role}")
+
+
+@pytest.mark.parametrize(("endpoint", "method", "role", "expected"), list(_cases()))
+def test_permission(app, world, endpoint, method, role, expected):
+    url = build_url(app, endpoint, world.url_values())
+    client = client_for(app, world, role)
+    refused = expected != "ok"
+    before = snapshot(app) if refused else None
+
+    response = request(client, method, url, form_for(endpoint, world))
+
+    assert response.status_code < 500, f"{method} {url} as {role}: HTTP {response.status_code}"
+    got = outcome(response, method)
+    assert got == expected, (
+        f"{method} {url} as {role}: expected {expected}, got {got} "
+        f"(HTTP {response.status_code} {response.headers.get('Location', '')})")
+    if expected == "login":
+        next_url = parse_qs(urlsplit(response.headers["Location"]).query)["next"][0]
+        assert urlsplit(next_url).path == url
+    if refused:
+        changes = diff(before, snapshot(app))
+        assert not changes, f"{method} {url} as {role} was refused but changed {changes}"
+
+
+def test_token_routes_redirect_on_a_garbage_token(app, world):
+    """/confirm/<token> and /reset/<token> redirect (never 500) whatever the token."""
+    tokens = [GARBAGE_TOKEN, "x", "a" * 300, "eyJpZCI6MX0.AAAA.BBBB", "%00", "..%2F..%2Fetc"]
+    for role in ROLES:
+        client = client_for(app, world, role)
+        for token in tokens:
+            for endpoint in ("accounts.confirm_email", "accounts.reset_password"):
+                url = build_url(app, endpoint, {"token": token})
+                for method in ("GET", "POST") if endpoint == "accounts.reset_password" else ("GET",):
+                    response = request(client, method, url, {"password": "a-long-enough-password"})
+                    assert response.status_code in (302, 303, 404), (method, url, role,
+                                                                      response.status_code)
+                    if response.status_code != 404:  # "%00" & co may not route
+                        location = urlsplit(response.headers["Location"]).path
+                        assert location in ("/confirm", "/reset"), (url, location)
+
+
+def test_missing_objects(app, world):
+    """An unknown id answers 404 to whoever has the right, and the usual refusal
+    (login or 403) to the others: the role check comes first, so a refused user
+    does not learn whether the object exists."""
+    values = {name: (999999 if isinstance(value, int) else value)
+              for name, value in world.url_values().items()}
+    rules = rules_by_endpoint(app)
+    checked = 0
+    for (endpoint, method), expected in MATRIX.items():
+        if not any(isinstance(world.url_values().get(arg), int)
+                   for arg in rules[endpoint].arguments):
+            continue
+        url = build_url(app, endpoint, values)
+        for role in ROLES:
+            wanted = "notfound" if expected[role] in ("ok", "notfound") else expected[role]
+            response = request(client_for(app, world, role), method, url,
+                               form_for(endpoint, world))
+            got = outcome(response, method)
+            assert got == wanted, f"{method} {url} as {role}: expected {wanted}, got {got}"
+            checked += 1
+    assert checked
+
+
+def test_member_may_remove_their_own_child(app, world):
+    """The counterpart of remove_child's 404 on someone else's child."""
+    from fablab.accounts.models import Child
+
+    with app.app_context():
+        child = Child(guardian_id=world.member_id, first_name="Jules",
+                      birth_year=date.today().year - 4)
+        _db.session.add(child)
+        _db.session.commit()
+        child_id = child.id
+    client = client_for(app, world, "member")
+    response = client.post(build_url(app, "accounts.remove_child", {"child_id": child_id}))
+    assert response.status_code == 302
+    with app.app_context():
+        assert _db.session.get(Child, child_id) is None
+        assert _db.session.get(Child, world.child_id) is not None
+
+
+# --- security headers, cookies, JSON errors ------------------------------------------------
+
+
+def csp_directives(header: str) -> dict[str, list[str]]:
+    directives = {}
+    for part in header.split(";"):
+        words = part.split()
+        if words:
+            directives[words[0].lower()] = words[1:]
+    return directives
+
+
+def assert_security_headers(response):
+    csp = response.headers.get("Content-Security-Policy")
+    assert csp, "no Content-Security-Policy"
+    directives = csp_directives(csp)
+    script_src = directives.get("script-src", directives.get("default-src"))
+    assert script_src, csp
+    assert "'unsafe-inline'" not in script_src and "'unsafe-eval'" not in script_src, csp
+    assert "*" not in script_src, csp
+    assert directives.get("frame-ancestors") == ["'none'"], csp
+    assert directives.get("object-src") == ["'none'"], csp
+    assert response.headers.get("X-Content-Type-Options") == "nosniff"
+    assert response.headers.get("Referrer-Policy") in (
+        "no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin")
+
+
+def test_security_headers_on_pages_and_errors(app, world):
+    anonymous = app.test_client()
+    member = client_for(app, world, "member")
+    responses = {
+        "home": anonymous.get("/"),
+        "login redirect": anonymous.get("/account"),
+        "403 page": member.get("/admin/users"),
+        "404 page": anonymous.get("/no-such-page"),
+        "JSON 404": anonymous.get("/api/no-such-thing"),
+        "JSON health": anonymous.get("/healthz"),
+    }
+    assert responses["home"].status_code == 200
+    assert responses["403 page"].status_code == 403
+    for name, response in responses.items():
+        try:
+            assert_security_headers(response)
+        except AssertionError as error:
+            raise AssertionError(f"{name}: {error}") from error
+
+
+@pytest.mark.parametrize("path", ["/api/no-such-thing", "/api/v1/members/1", "/api/"])
+def test_unknown_api_url_answers_json_404(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["status"] == 404 and body["error"]
+    assert "<html" not in response.get_data(as_text=True).lower()
+
+
+def set_cookies(response) -> dict[str, str]:
+    cookies = {}
+    for header in response.headers.getlist("Set-Cookie"):
+        cookies[header.split("=", 1)[0]] = header
+    return cookies
+
+
+def assert_cookie_flags(header: str):
+    attributes = [part.strip().lower() for part in header.split(";")[1:]]
+    assert "httponly" in attributes, header
+    assert "samesite=lax" in attributes, header
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(app, world):
+    # Anonymous: the login redirect flashes a message into the session.
+    response = app.test_client().get("/account")
+    assert response.status_code == 302
+    cookie = set_cookies(response).get(app.config.get("SESSION_COOKIE_NAME", "session"))
+    assert cookie, response.headers.getlist("Set-Cookie")
+    assert_cookie_flags(cookie)
+
+
+def test_login_cookies_are_httponly_and_samesite_lax(app, create_member):
+    user = create_member(email="cookie@example.org", password="a-long-enough-password")
+    client = app.test_client()
+    response = client.post("/login", data={"email": user.email,
+                                           "password": "a-long-enough-password",
+                                           "remember": "y"})
+    assert response.status_code == 302 and urlsplit(response.headers["Location"]).path == "/account"
+    cookies = set_cookies(response)
+    session_name = app.config.get("SESSION_COOKIE_NAME", "session")
+    assert session_name in cookies, cookies
+    assert_cookie_flags(cookies[session_name])
+    remember_name = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    assert remember_name in cookies, cookies
+    assert_cookie_flags(cookies[remember_name])
+
+
+# --- nothing private leaks to anonymous visitors and plain members ----------------------
+
+
+def victim_markers(world: World) -> list[str]:
+    return [VICTIM_NAME, "Zoé", "Secrète", VICTIM_EMAIL, "zoe.secrete", VICTIM_PHONE,
+            "Trifouillis", VICTIM_CHILD, world.victim_card]
+
+
+def _escaped(text: str) -> set[str]:
+    from markupsafe import escape
+
+    return {text, str(escape(text)), text.encode("ascii", "xmlcharrefreplace").decode(),
+            text.encode("unicode_escape").decode()}
+
+
+@pytest.mark.parametrize("role", ["anonymous", "member"])
+def test_nothing_private_leaks(app, world, role):
+    values = world.url_values()
+    client = client_for(app, world, role)
+    markers = [form for marker in victim_markers(world) for form in _escaped(marker)]
+    seen, leaks = [], []
+    for (endpoint, method), expected in MATRIX.items():
+        if method != "GET" or expected[role] != "ok":
+            continue
+        url = build_url(app, endpoint, values)
+        response = client.get(url, follow_redirects=True)
+        assert response.status_code == 200, (url, response.status_code)
+        body = response.get_data(as_text=True)
+        seen.append(url)
+        leaks += [(url, marker) for marker in markers if marker.lower() in body.lower()]
+        assert not re.search(r"zoe|zo&#233;|zo\\u00e9", body, re.IGNORECASE), url
+    assert len(seen) >= (7 if role == "anonymous" else 12), seen
+    assert not leaks, f"another member's data shown to {role}: {leaks}"
