@@ -103,6 +103,12 @@ def select_locale() -> str:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and app.config.get(
+            "SQLITE_IMMEDIATE_WRITES", True):
+        from fablab.core.db import configure_sqlite_transactions
+
+        with app.app_context():
+            configure_sqlite_transactions(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

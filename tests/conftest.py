@@ -106,9 +106,18 @@ def app(make_app):
 
 
 @pytest.fixture
-def db(app):
-    """The database session, inside an app context, for direct checks."""
-    with app.app_context():
+def db(app, make_app):
+    """The database session, inside an app context, for direct checks.
+
+    The context belongs to a second app on the same database: a request made
+    through ``client`` then pushes its own context (Flask reuses a pushed context
+    of the same app), with its own session and ``g``, as in production. Each
+    statement commits on its own, so that a check sees what requests committed
+    (call ``expire_all()`` before reading an object loaded earlier).
+    """
+    checker = make_app(SQLITE_IMMEDIATE_WRITES=False,
+                       SQLALCHEMY_ENGINE_OPTIONS={"isolation_level": "AUTOCOMMIT"})
+    with checker.app_context():
         yield _db
         _db.session.rollback()
 

@@ -41,3 +41,27 @@ class UTCDateTime(TypeDecorator):
 
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
+def configure_sqlite_transactions(engine) -> None:
+    """Make SQLite's writers queue instead of failing.
+
+    pysqlite opens transactions lazily and as DEFERRED: two requests that both
+    read, then write, end with one "database is locked" error. Here a request
+    that may write (any method but GET/HEAD/OPTIONS) opens its transaction with
+    BEGIN IMMEDIATE, so it waits (busy_timeout) for the other writer and then
+    sees its committed rows: checks followed by inserts are race-free, as the
+    database triggers that guard the invariants expect. Reads stay DEFERRED and
+    never wait, thanks to WAL.
+    """
+    from flask import has_request_context, request
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, connection_record):
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection):
+        writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
