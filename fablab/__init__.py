@@ -136,12 +136,13 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from fablab.accounts import bp as accounts_bp
+    from fablab.booking import bp as booking_bp
     from fablab.core import bp as core_bp
+    from fablab.machines import bp as machines_bp
     from fablab.memberships import bp as memberships_bp
 
-    app.register_blueprint(core_bp)
-    app.register_blueprint(accounts_bp)
-    app.register_blueprint(memberships_bp)
+    for blueprint in (core_bp, accounts_bp, memberships_bp, machines_bp, booking_bp):
+        app.register_blueprint(blueprint)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -15,6 +15,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(outbox)
     app.cli.add_command(memberships_cli)
+    app.cli.add_command(booking_cli)
 
 
 @click.command("create-admin")
@@ -95,5 +96,31 @@ def memberships_remind() -> None:
     from fablab.memberships.services import send_expiry_reminders
 
     count = send_expiry_reminders()
+    db.session.commit()
+    click.echo(f"{count} reminder(s) queued.")
+
+
+@click.group("booking", cls=AppGroup)
+def booking_cli() -> None:
+    """Booking tasks."""
+
+
+@booking_cli.command("close-slots")
+def booking_close_slots() -> None:
+    """Mark the bookings nobody checked in, once their slot is over, as no-shows
+    (run it hourly; the staff day view does it too)."""
+    from fablab.booking.services import mark_no_shows
+
+    count = mark_no_shows()
+    db.session.commit()
+    click.echo(f"{count} no-show(s) recorded.")
+
+
+@booking_cli.command("remind")
+def booking_remind() -> None:
+    """E-mail the members whose booking starts within 24 hours (run it hourly)."""
+    from fablab.booking.services import send_reminders
+
+    count = send_reminders()
     db.session.commit()
     click.echo(f"{count} reminder(s) queued.")

@@ -43,6 +43,17 @@ class DefaultConfig:
     # Memberships: days before the end at which members are reminded.
     MEMBERSHIP_REMINDER_DAYS = 30
 
+    # Bookings of machines and rooms
+    BOOKING_MAX_DAYS_AHEAD = 14
+    BOOKING_MIN_NOTICE_MINUTES = 0
+    BOOKING_CANCEL_DEADLINE_HOURS = 24
+    BOOKING_WEEKLY_QUOTA_HOURS = 8
+    # Per tariff code, e.g. {"student": 12}; a tariff not listed gets the default.
+    BOOKING_WEEKLY_QUOTA_BY_TARIFF: dict[str, float] = {}
+    NO_SHOW_LIMIT = 3
+    NO_SHOW_WINDOW_DAYS = 30
+    NO_SHOW_BLOCK_DAYS = 14
+
     LANGUAGES = ("fr", "en")
     DEFAULT_LOCALE = "fr"
 

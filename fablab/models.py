@@ -1,5 +1,8 @@
 """Every domain's models, imported once so that the metadata is complete."""
 
 from fablab.accounts.models import Child, Organisation, OrganisationMember, User  # noqa: F401
+from fablab.booking.models import Booking, Closure, OpenSlot, SlotSeries  # noqa: F401
 from fablab.core.models import AuditLog, OutboxMessage, Site  # noqa: F401
+from fablab.machines.models import (Incident, Resource, ResourcePrice, Training,  # noqa: F401
+                                    TrainingGrant)
 from fablab.memberships.models import Membership, Tariff  # noqa: F401

@@ -12,6 +12,7 @@ from fablab.accounts.models import User
 from fablab.core.errors import DomainError
 from fablab.core.forms import show_error
 from fablab.core.permissions import admin_required, staff_required
+from fablab.core.templating import money
 from fablab.extensions import db
 from fablab.memberships import bp, services
 from fablab.memberships.forms import MembershipForm, TariffForm
@@ -36,7 +37,7 @@ def record(user_id: int):
     member = db.get_or_404(User, user_id)
     tariffs = services.list_tariffs(only_active=True)
     form = MembershipForm()
-    form.tariff.choices = [(t.id, f"{services.tariff_label(t)} ({t.price_cents / 100:.2f} €)")
+    form.tariff.choices = [(t.id, f"{services.tariff_label(t)} ({money(t.price_cents)})")
                            for t in tariffs]
     if not form.is_submitted():
         form.starts_on.data, form.ends_on.data = services.default_period(member)

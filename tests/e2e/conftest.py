@@ -8,10 +8,11 @@ unique e-mail addresses, so tests do not depend on one another.
 Fixtures offered here (see each docstring):
 
 - ``live_server`` / ``base_url``: the running app (CSRF on, rate limits off).
-- ``app`` (overridden): the live server's app, so that the helpers of
-  ``tests/conftest.py`` (``create_member``, ``create_tariff``,
-  ``create_membership``, ``create_site``, ``outbox``, ``db``…) write to and read
-  from the database the browser sees.
+- ``app``, ``make_app``, ``database_url`` (overridden): the live server's app
+  and database, so that the helpers of ``tests/conftest.py`` (``create_member``,
+  ``create_tariff``, ``create_membership``, ``create_site``, ``outbox``, ``db``…)
+  write to and read from the database the browser sees, once, on SQLite only;
+  nothing empties its tables between tests.
 - ``browser``: Chromium, once per session; ``new_page(locale=…, viewport=…)``
   opens a page in a fresh context (fresh cookies); ``page`` is a French one.
 - ``check_a11y(page)``: fails on axe's serious and critical violations.
@@ -55,8 +56,9 @@ BLOCKING_IMPACTS = ("serious", "critical")
 
 
 class LiveServer:
-    def __init__(self, app, server, thread):
+    def __init__(self, app, server, thread, config):
         self.app = app
+        self.config = config
         self.server = server
         self.thread = thread
         self.url = app.config["BASE_URL"]
@@ -77,8 +79,9 @@ class _ErrorCollector(logging.Handler):
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The app served on 127.0.0.1 (a free port) in a daemon thread, on a fresh
-    SQLite database built from the migrations. ``.url``, ``.app``, and
-    ``.errors`` (what the app logged at ERROR level, checked after each test)."""
+    SQLite database built from the migrations. ``.url``, ``.app``, ``.config``
+    (what it was built with), and ``.errors`` (what the app logged at ERROR
+    level; checked after each test)."""
     from werkzeug.serving import make_server
 
     url = f"sqlite:///{tmp_path_factory.mktemp('e2e-db') / 'e2e.sqlite'}"
@@ -105,7 +108,7 @@ def live_server(tmp_path_factory):
         upgrade()
     holder["app"] = app
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
-    live = LiveServer(app, server, thread)
+    live = LiveServer(app, server, thread, config)
     handler = _ErrorCollector(live.errors)
     app.logger.addHandler(handler)
     thread.start()
@@ -128,6 +131,24 @@ def base_url(live_server) -> str:
 def database_url(live_server):
     """Overrides the per-engine fixture: e2e tests run once, on the live SQLite."""
     return live_server.app.config["DATABASE_URL"]
+
+
+@pytest.fixture
+def make_app(live_server):
+    """Overrides tests/conftest.py's: more apps on the live database (``db``
+    uses one to read what the server committed), with config overrides. The
+    tables are NOT emptied afterwards: the live server shares them."""
+    apps = []
+
+    def factory(**overrides):
+        app = create_app({**live_server.config, **overrides})
+        apps.append(app)
+        return app
+
+    yield factory
+    for app in apps:
+        with app.app_context():
+            _db.engine.dispose()
 
 
 @pytest.fixture
@@ -232,8 +253,9 @@ def new_page(browser, base_url):
     French on a desktop screen; ``new_page(locale="en-US")`` asks for English
     (navigator.language and Accept-Language); ``new_page(viewport=PHONE)`` or
     ``new_page(phone=True)`` is 390×844. Relative URLs go to the live server.
-    Uncaught JavaScript errors and console errors (a CSP refusal, a missing
-    file) fail the test."""
+    Uncaught JavaScript errors, console errors (e.g. a CSP refusal) and
+    stylesheets, scripts or images that fail to load fail the test (at
+    teardown); the page itself may be an error page."""
     contexts = []
     problems: list[str] = []
 
@@ -251,9 +273,8 @@ def new_page(browser, base_url):
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
-        page.on("console", lambda message: problems.append(
-            f"console {message.type} on {page.url}: {message.text}")
-            if message.type == "error" else None)
+        page.on("console", lambda message: _console_error(page, message, problems))
+        page.on("response", lambda response: _missing_resource(response, problems))
         return page
 
     yield open_page
@@ -261,6 +282,21 @@ def new_page(browser, base_url):
         context.close()
     if problems:
         pytest.fail("The browser reported errors:\n" + "\n".join(problems), pytrace=False)
+
+
+def _console_error(page, message, problems: list[str]) -> None:
+    # A page answered with 404 on purpose logs "Failed to load resource" too:
+    # missing files are caught by _missing_resource, which knows what was asked.
+    if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        problems.append(f"console error on {page.url}: {message.text}")
+
+
+def _missing_resource(response, problems: list[str]) -> None:
+    """A stylesheet, script or image that fails (the page itself may be an
+    error page a test asks for)."""
+    if response.status >= 400 and response.request.resource_type != "document":
+        problems.append(f"{response.status} for {response.request.resource_type} "
+                        f"{response.url} (on {response.frame.url})")
 
 
 @pytest.fixture
