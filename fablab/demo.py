@@ -96,6 +96,11 @@ def load_demo() -> None:
     ])
     db.session.flush()
 
+    from fablab.machines.demo import load_machines_demo
+
+    load_machines_demo(site, staff, member, people)
+    db.session.flush()
+
 
 def _account(name: str, email: str, role: str, **fields) -> User:
     user = User(name=name, email=email, role=role, email_confirmed_at=utcnow(), **fields)

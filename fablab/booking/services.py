@@ -485,7 +485,8 @@ class Cell:
 
 
 def week_grid(resource: Resource, monday: date, now: datetime | None = None):
-    """The resource's week as days of steps: closed, free, booked or past.
+    """Seven days of the resource from ``monday`` (any first day) as steps:
+    free, booked or past; a day without slot is closed.
 
     Two queries whatever the number of bookings: the slots and the bookings.
     """

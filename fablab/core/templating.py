@@ -21,6 +21,10 @@ MAIN_MENU = (
 
 STAFF_MENU = (
     ("desk.index", _l("Desk")),
+    ("booking.day", _l("Bookings of the day")),
+    ("booking.slots", _l("Open-lab slots")),
+    ("machines.trainings", _l("Trainings")),
+    ("machines.incidents", _l("Incidents")),
     ("accounts.members", _l("Members")),
     ("memberships.overview", _l("Memberships")),
     ("accounts.organisations", _l("Organisations")),
@@ -59,6 +63,12 @@ def local_date(value: date | None, fmt: str = "long") -> str:
     return format_date(value, fmt) if value else ""
 
 
+def local_time(value: datetime | None) -> str:
+    from flask_babel import format_time
+
+    return format_time(value, "HH:mm") if value else ""
+
+
 def url_for_if(endpoint: str, **values) -> str | None:
     try:
         return url_for(endpoint, **values)
@@ -67,16 +77,24 @@ def url_for_if(endpoint: str, **values) -> str | None:
 
 
 def init_app(app: Flask) -> None:
+    from datetime import timedelta
+
     from fablab.accounts.forms import ORGANISATION_KIND_CHOICES
+    from fablab.booking.services import STATUS_LABELS as BOOKING_STATUS_LABELS
+    from fablab.machines.services import KIND_LABELS, STATUS_LABELS
     from fablab.memberships.services import PAYMENT_LABELS, tariff_label
 
+    from fablab.core.markdown import render_markdown
+
     app.jinja_env.filters.update(
-        money=money, datetime=local_datetime, date=local_date,
-        tariff=tariff_label,
+        money=money, datetime=local_datetime, date=local_date, time=local_time,
+        tariff=tariff_label, markdown=render_markdown,
     )
     app.jinja_env.globals.update(
         has_endpoint=has_endpoint, url_for_if=url_for_if, payment_labels=PAYMENT_LABELS,
         organisation_kinds=dict(ORGANISATION_KIND_CHOICES), role_labels=ROLE_LABELS,
+        resource_statuses=STATUS_LABELS, resource_kinds=KIND_LABELS,
+        booking_statuses=BOOKING_STATUS_LABELS, timedelta=timedelta,
     )
 
     @app.context_processor

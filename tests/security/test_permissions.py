@@ -337,10 +337,15 @@ def route_keys(app) -> set[tuple[str, str]]:
     }
 
 
-def build_url(app, endpoint: str, values: dict[str, object]) -> str:
+def build_url(app, endpoint: str, values: dict[str, object], placeholders: bool = False) -> str:
+    """The rule's URL with ``values``; with ``placeholders``, a variable that has
+    no value gets an unknown id (int converters) or slug (others)."""
     rule = rules_by_endpoint(app)[endpoint]
-    missing = set(rule.arguments) - set(values)
-    assert not missing, f"{rule.rule}: no test value for {sorted(missing)} (see World.url_values)"
+    values = dict(values)
+    for name in set(rule.arguments) - set(values):
+        assert placeholders, f"{rule.rule}: no test value for {name!r} (see World.url_values)"
+        converter = type(rule._converters[name]).__name__
+        values[name] = 999999 if converter == "IntegerConverter" else "no-such-thing"
     with app.test_request_context():
         return url_for(endpoint, **{name: values[name] for name in rule.arguments})
 
@@ -408,7 +413,8 @@ def test_matrix_entries_are_well_formed():
 
 def test_every_route_variable_has_a_test_value(app, world):
     values = world.url_values()
-    for endpoint in rules_by_endpoint(app):
+    rules = rules_by_endpoint(app)
+    for endpoint in sorted({endpoint for endpoint, _ in MATRIX} & set(rules)):
         build_url(app, endpoint, values)
 
 
