@@ -294,11 +294,16 @@ def create_member():
 def member(user_id: int):
     from fablab.memberships.services import active_membership, memberships_of
 
+    from fablab.booking.services import bookings_of_member, no_show_block_until
+    from fablab.machines.services import grants_of_member
+
     user = db.get_or_404(User, user_id)
     if user.anonymised_at:
         abort(404)
     return render_template("accounts/member.html", member=user,
                            membership=active_membership(user), memberships=memberships_of(user),
+                           grants=grants_of_member(user), bookings=bookings_of_member(user),
+                           blocked_until=no_show_block_until(user),
                            role_form=RoleForm(role=user.role), confirm_form=ConfirmForm())
 
 

@@ -205,6 +205,7 @@ def book(request: BookingRequest) -> Booking:
     if resource.kind == "room" and request.organisation_id is not None and not request.purpose.strip():
         raise DomainError(_("Please give the purpose of the booking."), "purpose")
     if not override:
+        mark_no_shows(now, member.id)
         _check_no_show_block(member, now)
         _check_weekly_quota(member, starts_at, ends_at, config)
     _check_capacity(slot, member)
@@ -421,16 +422,22 @@ def check_in(booking: Booking, staff) -> None:
     audit.record(staff, "booking.check_in", booking, summary=booking.member.name)
 
 
-def mark_no_shows(now: datetime | None = None) -> int:
-    """Confirmed bookings whose slot is over and that nobody checked in."""
+def mark_no_shows(now: datetime | None = None, member_id: int | None = None) -> int:
+    """Confirmed bookings whose slot is over and that nobody checked in.
+
+    Run hourly by ``flask booking close-slots``, and for the member at each of
+    their bookings, so that the no-show block holds even without the cron job.
+    """
     now = now or utcnow()
     ended_slots = select(OpenSlot.id).where(OpenSlot.ends_at <= now)
-    result = db.session.execute(
-        update(Booking).where(
-            Booking.status == "confirmed", Booking.checked_in_at.is_(None),
-            Booking.no_show.is_(False), Booking.ends_at <= now,
-            or_(Booking.slot_id.is_(None), Booking.slot_id.in_(ended_slots)))
-        .values(no_show=True).execution_options(synchronize_session=False))
+    stmt = update(Booking).where(
+        Booking.status == "confirmed", Booking.checked_in_at.is_(None),
+        Booking.no_show.is_(False), Booking.ends_at <= now,
+        or_(Booking.slot_id.is_(None), Booking.slot_id.in_(ended_slots)))
+    if member_id is not None:
+        stmt = stmt.where(Booking.member_id == member_id)
+    result = db.session.execute(stmt.values(no_show=True)
+                                .execution_options(synchronize_session=False))
     return result.rowcount or 0
 
 

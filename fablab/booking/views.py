@@ -195,8 +195,6 @@ def day():
     except ValueError:
         flash(_("This date is not valid."), "danger")
         the_day = local_today()
-    if services.mark_no_shows():
-        db.session.commit()
     slots, bookings = services.day_view(site, the_day)
     return render_template("booking/day.html", site=site, day=the_day, slots=slots,
                            bookings=bookings, sites=active_sites(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -35,6 +35,8 @@ def overview():
 @staff_required
 def record(user_id: int):
     member = db.get_or_404(User, user_id)
+    if member.anonymised_at:
+        abort(404)
     tariffs = services.list_tariffs(only_active=True)
     form = MembershipForm()
     form.tariff.choices = [(t.id, f"{services.tariff_label(t)} ({money(t.price_cents)})")
