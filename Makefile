@@ -27,14 +27,14 @@ install-test: $(TEST_STAMP)
 
 # Compile the .po catalogues into the .mo files Flask-Babel reads.
 compile-messages: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -d translations 2>&1 | grep -v "^compiling" || true
+	$(BIN)/pybabel compile -d translations
 
 # After adding or changing strings: extract them, then merge into each catalogue.
 extract-messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output .
 
 update-catalogs: extract-messages
-	$(BIN)/pybabel update -q -i translations/messages.pot -d translations --no-location --omit-header
+	$(BIN)/pybabel update -i translations/messages.pot -d translations
 
 translations: update-catalogs compile-messages
 

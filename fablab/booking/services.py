@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app, url_for
+from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
@@ -52,6 +53,16 @@ def local_to_utc(day: date, moment: time, zone: ZoneInfo) -> datetime:
 
 # --- slots, series and closures -----------------------------------------------------------
 
+PLANNING_HORIZON_DAYS = 5 * 366
+
+
+def check_planning_day(day: date | None, field: str) -> None:
+    """Slots, series and closures are planned within a few years of today."""
+    from fablab.core.timeutil import local_today
+
+    if day is not None and abs((day - local_today()).days) > PLANNING_HORIZON_DAYS:
+        raise DomainError(_("Please choose a date within five years of today."), field)
+
 
 def closure_covering(site_id: int, day: date) -> Closure | None:
     return db.session.scalar(select(Closure).where(
@@ -62,6 +73,7 @@ def create_slot(actor, site, starts_at: datetime | None, ends_at: datetime | Non
                 capacity: int | None, staff_id: int | None = None, note: str = "") -> OpenSlot:
     if starts_at is None or ends_at is None:
         raise DomainError(_("Please give the start and the end."), "starts_at")
+    check_planning_day(starts_at.date(), "starts_at")
     if ends_at <= starts_at:
         raise DomainError(_("The end must be after the start."), "ends_at")
     if ends_at - starts_at > timedelta(hours=24):
@@ -93,6 +105,8 @@ def create_series(actor, site, weekdays: list[int], start_time: time | None,
         raise DomainError(_("The end must be after the start."), "end_time")
     if first_day is None or last_day is None or last_day < first_day:
         raise DomainError(_("The last day must be on or after the first day."), "last_day")
+    check_planning_day(first_day, "first_day")
+    check_planning_day(last_day, "last_day")
     if (last_day - first_day).days > 400:
         raise DomainError(_("A series covers one season: 400 days at most."), "last_day")
     if capacity is None or capacity <= 0:
@@ -142,6 +156,8 @@ def add_closure(actor, site, first_day: date | None, last_day: date | None,
     """Close a site for some days; the slots of those days are cancelled."""
     if first_day is None or last_day is None or last_day < first_day:
         raise DomainError(_("The last day must be on or after the first day."), "last_day")
+    check_planning_day(first_day, "first_day")
+    check_planning_day(last_day, "last_day")
     if (last_day - first_day).days > 366:
         raise DomainError(_("A closure lasts a year at most."), "last_day")
     closure = Closure(site_id=site.id, first_day=first_day, last_day=last_day,
@@ -235,7 +251,7 @@ def _check_resource_and_member(resource: Resource, member, starts_at) -> None:
     if resource is None or not resource.active:
         raise DomainError(_("This machine or room does not exist."), "resource")
     if resource.status != "available":
-        raise DomainError(_("%(name)s cannot be booked: %(reason)s.", name=resource.name,
+        raise DomainError(_("%(name)s cannot be booked: %(reason)s", name=resource.name,
                             reason=resource.status_reason or _("it is unavailable")), "resource")
     if member is None or not member.is_active:
         raise DomainError(_("This account is not active."), "member")
@@ -352,7 +368,8 @@ def _check_weekly_quota(member, starts_at: datetime, ends_at: datetime, config) 
     quota = weekly_quota_hours(member, config)
     if used + (ends_at - starts_at).total_seconds() / 3600 > quota + 1e-9:
         raise DomainError(_("This booking would go over your %(quota)s hours a week "
-                            "(%(used)s already booked).", quota=f"{quota:g}", used=f"{used:g}"),
+                            "(%(used)s already booked).", quota=format_decimal(quota),
+                            used=format_decimal(used)),
                           "ends_at")
 
 
@@ -413,11 +430,22 @@ def decide(booking: Booking, staff, accept: bool, reason: str = "") -> None:
     _notify(booking, "booking_accepted" if accept else "booking_rejected")
 
 
+CHECK_IN_EARLY = timedelta(hours=1)
+
+
+def can_check_in(booking: Booking, now: datetime | None = None) -> bool:
+    """From an hour before the start; late is fine (staff may be busy)."""
+    return (booking.status == "confirmed" and booking.checked_in_at is None
+            and (now or utcnow()) >= booking.starts_at - CHECK_IN_EARLY)
+
+
 def check_in(booking: Booking, staff) -> None:
     if booking.status != "confirmed":
         raise DomainError(_("Only a confirmed booking can be checked in."))
     if booking.checked_in_at is not None:
         raise DomainError(_("Already checked in."))
+    if not can_check_in(booking):
+        raise DomainError(_("Arrivals are recorded from an hour before the booking starts."))
     booking.checked_in_at, booking.no_show = utcnow(), False
     audit.record(staff, "booking.check_in", booking, summary=booking.member.name)
 

@@ -4,10 +4,11 @@ slots, closures, day view, check-in and room requests."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from itertools import groupby
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -22,7 +23,7 @@ from fablab.core.forms import flash_form_errors, show_error
 from fablab.core.models import Site
 from fablab.core.permissions import staff_required
 from fablab.core.sites import active_sites
-from fablab.core.timeutil import local_today, utcnow
+from fablab.core.timeutil import local_today, parse_day, utcnow
 from fablab.extensions import db
 from fablab.machines.services import grants_of_member, resource_by_slug
 
@@ -43,14 +44,15 @@ def week_segments(resource, monday: date):
     """Each day of the week with its runs of free, booked and past time."""
     days = []
     for day, slots, cells in services.week_grid(resource, monday):
-        runs = []
-        for state, group in groupby(cells, key=lambda c: c.state):
-            group = list(group)
-            if runs and runs[-1]["state"] == state and runs[-1]["ends_at"] == group[0].starts_at:
-                runs[-1]["ends_at"] = group[-1].ends_at
+        runs: list[dict] = []
+        for cell in cells:
+            last = runs[-1] if runs else None
+            # A run goes on only with the same state and no gap (two slots a day).
+            if last and last["state"] == cell.state and last["ends_at"] == cell.starts_at:
+                last["ends_at"] = cell.ends_at
             else:
-                runs.append({"state": state, "starts_at": group[0].starts_at,
-                             "ends_at": group[-1].ends_at})
+                runs.append({"state": cell.state, "starts_at": cell.starts_at,
+                             "ends_at": cell.ends_at})
         days.append({"day": day, "slots": slots, "runs": runs})
     return days
 
@@ -125,13 +127,13 @@ def book(slug: str):
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "danger")
-        return _back_to_resource(resource, form.day.data)
+        return _back_to_resource(resource, form.day.data, form)
     db.session.commit()
     if booking.status == "pending":
         flash(_("Your request is sent: the staff will answer by e-mail."), "success")
     else:
         flash(_("Booked: %(name)s on %(day)s from %(start)s to %(end)s.", name=resource.name,
-                day=form.day.data.strftime("%d/%m/%Y"), start=form.start.data.strftime("%H:%M"),
+                day=format_date(form.day.data, "full"), start=form.start.data.strftime("%H:%M"),
                 end=form.end.data.strftime("%H:%M")), "success")
     if member.id != current_user.id:
         return redirect(url_for("booking.day", site=resource.site_id,
@@ -139,10 +141,13 @@ def book(slug: str):
     return redirect(url_for("booking.my_bookings"))
 
 
-def _back_to_resource(resource, day: date | None = None):
+def _back_to_resource(resource, day: date | None = None, form: BookingForm | None = None):
+    """Back to the machine page, with the form as the member filled it."""
     params = {"slug": resource.slug}
     if day:
         params.update(week=day.isoformat(), day=day.isoformat())
+    if form is not None and form.start.data and form.end.data:
+        params.update(start=form.start.data.strftime("%H:%M"), end=form.end.data.strftime("%H:%M"))
     return redirect(url_for("machines.detail", **params) + "#book")
 
 
@@ -189,17 +194,17 @@ def _local(url: str) -> str | None:
 @staff_required
 def day():
     site = _site_or_default(request.args.get("site", type=int))
-    try:
-        the_day = date.fromisoformat(request.args.get("date", "")) if request.args.get("date") \
-            else local_today()
-    except ValueError:
-        flash(_("This date is not valid."), "danger")
+    the_day = parse_day(request.args.get("date"))
+    if the_day is None:
+        if request.args.get("date"):
+            flash(_("This date is not valid."), "danger")
         the_day = local_today()
     slots, bookings = services.day_view(site, the_day)
     return render_template("booking/day.html", site=site, day=the_day, slots=slots,
                            bookings=bookings, sites=active_sites(),
                            requests=services.pending_requests(site.id),
                            decision_form=DecisionForm(), reason_form=ReasonForm(), now=utcnow(),
+                           can_check_in=services.can_check_in,
                            previous=the_day - timedelta(days=1), next=the_day + timedelta(days=1))
 
 
@@ -306,7 +311,7 @@ def create_series():
             show_error(form, error)
         else:
             db.session.commit()
-            flash(_("%(n)d slots are open.", n=count), "success")
+            flash(ngettext("%(num)d slot is open.", "%(num)d slots are open.", count), "success")
             return redirect(url_for("booking.slots"))
     return render_template("booking/slot_form.html", form=form, single_site=len(sites) == 1,
                            title=_("Open a weekly series of slots"))
@@ -324,8 +329,9 @@ def cancel_slot(slot_id: int):
         flash(error.message, "danger")
     else:
         db.session.commit()
-        flash(_("The slot is cancelled; %(n)d booking(s) cancelled and the members told.",
-                n=count), "success")
+        flash(ngettext("The slot is cancelled; %(num)d booking cancelled and its member told.",
+                       "The slot is cancelled; %(num)d bookings cancelled and their members told.",
+                       count), "success")
     return redirect(url_for("booking.slots"))
 
 
@@ -344,7 +350,8 @@ def create_closure():
             show_error(form, error)
         else:
             db.session.commit()
-            flash(_("The closure is recorded; %(n)d slot(s) cancelled.", n=count), "success")
+            flash(ngettext("The closure is recorded; %(num)d slot cancelled.",
+                           "The closure is recorded; %(num)d slots cancelled.", count), "success")
             return redirect(url_for("booking.slots"))
     return render_template("booking/slot_form.html", form=form, single_site=len(sites) == 1,
                            title=_("Close a site"))

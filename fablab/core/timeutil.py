@@ -23,3 +23,15 @@ def to_local(value: datetime, tz: ZoneInfo | None = None) -> datetime:
 
 def local_today(tz: ZoneInfo | None = None) -> date:
     return utcnow().astimezone(tz or lab_timezone()).date()
+
+
+def parse_day(value: str | None, limit_days: int = 5 * 366) -> date | None:
+    """A date from a query string, or None when it is malformed or absurdly far
+    (a year 9999 would overflow the arithmetic of the pages)."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return day if abs((day - local_today()).days) <= limit_days else None

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from fablab.accounts.services import member_by_email_or_card
@@ -15,7 +16,7 @@ from fablab.core.forms import flash_form_errors, show_error
 from fablab.core.models import Site
 from fablab.core.permissions import staff_required
 from fablab.core.sites import active_sites
-from fablab.core.timeutil import local_today
+from fablab.core.timeutil import local_today, parse_day
 from fablab.extensions import db
 from fablab.machines import bp, services
 from fablab.machines.forms import (GrantForm, IncidentForm, ResolveForm, StatusForm, TrainingForm,
@@ -50,10 +51,7 @@ def index():
 
 def week_start(value: str | None) -> date:
     """Seven days from the given day (today by default): the days to come matter."""
-    try:
-        return date.fromisoformat(value) if value else local_today()
-    except ValueError:
-        return local_today()
+    return parse_day(value) or local_today()
 
 
 @bp.route("/machines/<slug>")
@@ -66,16 +64,15 @@ def detail(slug: str):
     form = booking_form_for(resource, BookingForm(formdata=None)) \
         if current_user.is_authenticated else None
     if form is not None:
-        try:
-            form.day.data = date.fromisoformat(request.args.get("day", ""))
-        except ValueError:
-            pass
+        form.day.data = parse_day(request.args.get("day"))
         _prefill_times(form)
     staff = current_user_is_staff()
     return render_template(
         "machines/detail.html", resource=resource, monday=monday,
-        week=week_segments(resource, monday), form=form, incident_form=IncidentForm(),
-        status_form=StatusForm(status=resource.status, reason=resource.status_reason),
+        week=week_segments(resource, monday), form=form,
+        incident_form=IncidentForm(prefix="incident"),
+        status_form=StatusForm(status=resource.status, reason=resource.status_reason,
+                               prefix="status"),
         tariffs=list_tariffs(True),
         grants=services.grants_of_training(resource.training) if staff and resource.training else [],
         incidents=services.open_incidents(resource) if staff else [],
@@ -101,10 +98,11 @@ def _can_book_hint(resource: Resource) -> str | None:
 
     if not resource.is_bookable:
         return _("This resource cannot be booked at the moment.")
-    if active_membership(current_user) is None and not current_user.is_staff:
+    if current_user.is_staff:
+        return None  # staff book for members: the rules are checked for the member
+    if active_membership(current_user) is None:
         return _("An active membership is needed to book: come and join at the desk.")
-    if not services.has_valid_training(current_user, resource.training_id) \
-            and not current_user.is_staff:
+    if not services.has_valid_training(current_user, resource.training_id):
         return _("You need the training “%(training)s” to book this machine. Ask the staff "
                  "for a training session.", training=resource.training.name)
     return None
@@ -114,7 +112,7 @@ def _can_book_hint(resource: Resource) -> str | None:
 @login_required
 def report_incident(slug: str):
     resource = get_resource_or_404(slug)
-    form = IncidentForm()
+    form = IncidentForm(prefix="incident")
     if form.validate_on_submit():
         try:
             services.report_incident(current_user, resource, form.description.data)
@@ -180,7 +178,7 @@ def edit(slug: str):
 @staff_required
 def change_status(slug: str):
     resource = get_resource_or_404(slug)
-    form = StatusForm()
+    form = StatusForm(prefix="status")
     if form.validate_on_submit():
         try:
             cancelled = services.set_status(current_user, resource, form.status.data,
@@ -190,8 +188,9 @@ def change_status(slug: str):
             show_error(None, error)
         else:
             db.session.commit()
-            flash(_("The status is changed; %(n)d booking(s) cancelled and the members told.",
-                    n=cancelled), "success")
+            flash(ngettext("The status is changed; %(num)d booking cancelled and its member told.",
+                           "The status is changed; %(num)d bookings cancelled and their members "
+                           "told.", cancelled), "success")
     else:
         flash_form_errors(form)
     return redirect(url_for("machines.detail", slug=resource.slug))

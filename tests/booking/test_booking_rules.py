@@ -333,6 +333,20 @@ def test_old_no_shows_do_not_block(lab, insert_booking, book_as, db):
     assert count(db, Booking, Booking.status == "confirmed", Booking.no_show.is_(False)) == 1
 
 
+def test_the_no_show_block_holds_without_the_hourly_job(lab, insert_booking, book_as, db):
+    """Past confirmed bookings nobody checked in count as missed even if
+    ``flask booking close-slots`` never ran; the refusal still writes nothing."""
+    now = utcnow().replace(second=0, microsecond=0)
+    for days in (10, 6, 2):
+        insert_booking(lab.machine, lab.member, now - timedelta(days=days, hours=2),
+                       now - timedelta(days=days, hours=1))
+    refused(lambda: book_as(lab.machine, lab.member, at(lab.day, "14:00"),
+                            at(lab.day, "15:00")), field="member")
+    assert count(db, Booking) == 3
+    assert count(db, Booking, Booking.no_show.is_(True)) == 0
+    assert count(db, OutboxMessage) == 0
+
+
 def test_the_override_is_ignored_for_a_member(lab, app, book_as, db):
     app.config["BOOKING_WEEKLY_QUOTA_HOURS"] = 1
     refused(lambda: book_as(lab.machine, lab.member, at(lab.day, "14:00"), at(lab.day, "16:00"),

@@ -314,40 +314,55 @@ def test_slot_capacity_holds_when_members_book_different_machines_at_once(
             assert SLOT_FULL in page.body, f"member {member.id}: no refusal message shown"
 
 
+WEEKLY_QUOTA_RACE = (
+    "bug: on PostgreSQL the weekly quota does not hold under concurrent requests of one "
+    "member in different slots (fablab/booking/services.py book() line ~210, "
+    "_check_weekly_quota line ~342): the quota is read, then the booking inserted, with "
+    "no lock taken across slots (the only lock, _slot_containing's FOR UPDATE, is per "
+    "slot), so N simultaneous bookings each see the hours booked before any of them "
+    "commits. SQLite is safe (BEGIN IMMEDIATE). Fix: serialise a member's bookings "
+    "before the quota check, e.g. lock the member's row "
+    "(select(User.id).where(User.id == member.id).with_for_update(key_share=True), i.e. "
+    "FOR NO KEY UPDATE, taken after the slot lock) or pg_advisory_xact_lock(member.id)."
+)
+
+
 def test_weekly_quota_holds_when_one_member_books_several_slots_at_once(
         request, _live, db, create_site, create_member, create_membership, create_tariff,
         _make_resources, _make_slot):
-    """One member sends 6 bookings of 4 hours at once, each in its own slot of the
-    same week: with a quota of 8 hours a week, 2 at most may go through."""
+    """One member sends 12 bookings of 4 hours at once, each in its own slot of
+    the same week: with a quota of 8 hours a week, 2 at most may go through."""
     from fablab.booking.models import LIVE_STATUSES, Booking
     from fablab.core.timeutil import local_today
 
+    if db.engine.dialect.name == "postgresql":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=WEEKLY_QUOTA_RACE))
+    quota = _live.app.config["BOOKING_WEEKLY_QUOTA_HOURS"]
+    assert quota == 8
     site = create_site()
-    machines = _make_resources(site, 6, "lathe")
+    machines = _make_resources(site, N, "lathe")
     today = local_today(PARIS)
     monday = today + timedelta(days=7 - today.weekday())  # next week: 1 to 7 days ahead
-    days = [monday + timedelta(days=i) for i in range(6)]  # Monday → Saturday, ≤ 12 days
-    for day in days:
-        _make_slot(site, day, time(9, 0), time(18, 0), capacity=N)
+    times = [(monday + timedelta(days=i), start, end)  # Monday → Saturday, ≤ 12 days ahead
+             for i in range(N // 2) for start, end in ((time(9, 0), time(13, 0)),
+                                                        (time(14, 0), time(18, 0)))]
+    for day, start, end in times:
+        _make_slot(site, day, start, end, capacity=N)
     member = create_member(name="Greedy", email="greedy@example.org", password=PASSWORD,
                            locale="en")
     create_membership(member, tariff=create_tariff())
-    browsers = []
-    for _ in days:  # one session each, so that each sees its own message
-        browser = _Browser(_live.base_url)
-        assert browser.post("/login", {"email": member.email,
-                                       "password": PASSWORD}).status == 302
-        browsers.append(browser)
+    browser = _Browser(_live.base_url)
+    assert browser.post("/login", {"email": member.email, "password": PASSWORD}).status == 302
 
+    # One session for all: the same member in several tabs.
     results = _check_no_server_error(_race([
-        (browser, f"/machines/{machine.slug}/book", _form(day, time(10, 0), time(14, 0)))
-        for browser, machine, day in zip(browsers, machines, days)]), _live)
+        (browser, f"/machines/{machine.slug}/book", _form(day, start, end))
+        for machine, (day, start, end) in zip(machines, times)]), _live)
 
     db.session.expire_all()
     live = db.session.scalars(select(Booking).where(
         Booking.member_id == member.id, Booking.status.in_(LIVE_STATUSES))).all()
     hours = sum(b.duration_hours for b in live)
-    assert hours <= _live.app.config["BOOKING_WEEKLY_QUOTA_HOURS"], (
-        f"{len(live)} bookings, {hours} hours in one week")
+    assert hours <= quota, f"{len(live)} bookings, {hours:g} hours in one week"
     assert len(live) == 2
-    assert sorted(r.location_path == "/account/bookings" for r in results) == [False] * 4 + [True] * 2
+    assert sum(r.location_path == "/account/bookings" for r in results) == 2

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import event, func, select
 
 from fablab.booking.models import Booking, Closure, OpenSlot, SlotSeries
-from fablab.booking.services import (add_closure, cancel_slot, create_series, create_slot,
-                                     day_view, week_grid)
+from fablab.booking.services import (add_closure, cancel_slot, create_series, day_view,
+                                     week_grid)
+from fablab.booking.services import create_slot as create_open_slot  # the fixture is create_slot
 from fablab.core.errors import DomainError
 from fablab.core.models import AuditLog, OutboxMessage, Site
 from fablab.machines.models import Resource
@@ -51,9 +52,9 @@ def wednesdays(first: date, last: date) -> list[date]:
 
 def test_create_slot(lab, run, db):
     day = local_day(4)
-    slot = run(lambda site, staff: create_slot(staff, site, at(day, "14:00"), at(day, "18:00"),
-                                               8, staff_id=staff.id, note=" Bring wood "),
-               site=lab.site, staff=lab.staff)
+    slot = run(lambda site, staff: create_open_slot(
+        staff, site, at(day, "14:00"), at(day, "18:00"), 8, staff_id=staff.id,
+        note=" Bring wood "), site=lab.site, staff=lab.staff)
     stored = fresh(db, OpenSlot, slot.id)
     assert (stored.starts_at, stored.ends_at, stored.capacity, stored.staff_id, stored.note) == (
         at(day, "14:00"), at(day, "18:00"), 8, lab.staff.id, "Bring wood")
@@ -70,9 +71,9 @@ def test_create_slot(lab, run, db):
 def test_create_slot_refuses_bad_input(lab, run, db, start, end, capacity, field):
     day = local_day(4)
     before = count(db, OpenSlot)
-    refused(lambda: run(lambda site, staff: create_slot(staff, site, at(day, start),
-                                                        at(day, end), capacity),
-                        site=lab.site, staff=lab.staff), field=field)
+    refused(lambda: run(lambda site, staff: create_open_slot(
+        staff, site, at(day, start), at(day, end), capacity), site=lab.site, staff=lab.staff),
+        field=field)
     assert count(db, OpenSlot) == before
     assert count(db, AuditLog) == 0
 
@@ -82,14 +83,14 @@ def test_create_slot_refuses_a_closed_day(lab, run, db):
     run(lambda site, staff: add_closure(staff, site, first, last, "Summer break"),
         site=lab.site, staff=lab.staff)
     before = count(db, OpenSlot)
-    error = refused(lambda: run(lambda site, staff: create_slot(
+    error = refused(lambda: run(lambda site, staff: create_open_slot(
         staff, site, at(local_day(21), "14:00"), at(local_day(21), "18:00"), 8),
         site=lab.site, staff=lab.staff), field="starts_at")
     assert "Summer break" in str(error)
     assert count(db, OpenSlot) == before
     # The day after the closure is open.
-    run(lambda site, staff: create_slot(staff, site, at(local_day(23), "14:00"),
-                                        at(local_day(23), "18:00"), 8),
+    run(lambda site, staff: create_open_slot(
+        staff, site, at(local_day(23), "14:00"), at(local_day(23), "18:00"), 8),
         site=lab.site, staff=lab.staff)
     assert count(db, OpenSlot) == before + 1
 

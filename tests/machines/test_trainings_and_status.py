@@ -137,10 +137,10 @@ def test_a_training_without_validity_never_expires(member, staff, create_trainin
     record = run(lambda member, training, staff: grant_training(staff, member, training),
                  member=member, training=training, staff=staff)
     assert fresh(db, TrainingGrant, record.id).expires_at is None
-    with_run = run(lambda member: has_valid_training(member, training.id,
+    valid_in_ten_years = run(lambda member: has_valid_training(member, training.id,
                                                      utcnow() + timedelta(days=3650)),
                    member=member)
-    assert with_run is True
+    assert valid_in_ten_years is True
 
 
 def test_revoke_then_grant_again(member, staff, create_training, run, db):
