@@ -24,6 +24,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from fablab.accounts.models import User
 from fablab.booking.models import LIVE_STATUSES, Booking, Closure, OpenSlot, SlotSeries
 from fablab.core import audit
 from fablab.core.errors import DomainError
@@ -145,8 +146,7 @@ def cancel_slot(actor, slot: OpenSlot, reason: str = "") -> int:
     slot.cancelled_at, slot.cancel_reason = utcnow(), (reason or "").strip()
     bookings = db.session.scalars(select(Booking).where(
         Booking.slot_id == slot.id, Booking.status.in_(LIVE_STATUSES))).all()
-    for booking in bookings:
-        _cancel(booking, actor, reason or _("the open slot is cancelled"), "slot")
+    _cancel_many(bookings, actor, reason or _("the open slot is cancelled"), "slot")
     audit.record(actor, "slot.cancel", slot, summary=reason, cancelled=len(bookings))
     return len(bookings)
 
@@ -212,6 +212,10 @@ def book(request: BookingRequest) -> Booking:
     override = request.override and by_staff
     now = utcnow()
     _check_resource_and_member(resource, member, request.starts_at)
+    if db.engine.dialect.name == "postgresql":
+        # One member's bookings queue here (then on the slot): the weekly quota
+        # holds when they book several times at once. SQLite serialises writers.
+        db.session.execute(select(User.id).where(User.id == member.id).with_for_update())
     starts_at, ends_at = request.starts_at, request.ends_at
     _check_times(resource, starts_at, ends_at, now, by_staff)
     slot = _slot_containing(resource, starts_at, ends_at)
@@ -401,19 +405,43 @@ def cancel(booking: Booking, by, reason: str = "") -> None:
         audit.record(by, "booking.cancel", booking, summary=reason)
 
 
-def _cancel(booking: Booking, by, reason: str, cause: str) -> None:
+def _cancel(booking: Booking, by, reason: str, cause: str, notify: bool = True) -> None:
     booking.status = "cancelled"
     booking.cancelled_at, booking.cancelled_by_id = utcnow(), getattr(by, "id", None)
     booking.cancel_reason = (reason or "").strip()[:300]
-    _notify(booking, "booking_cancelled", cause=cause)
+    if notify:
+        _notify(booking, "booking_cancelled", cause=cause)
+
+
+def _cancel_many(bookings: list[Booking], by, reason: str, cause: str) -> None:
+    """Cancel bookings and send each member one e-mail, however many they had."""
+    by_member: dict[int, list[Booking]] = {}
+    for booking in bookings:
+        _cancel(booking, by, reason, cause, notify=False)
+        by_member.setdefault(booking.member_id, []).append(booking)
+    for member_bookings in by_member.values():
+        if len(member_bookings) == 1:
+            _notify(member_bookings[0], "booking_cancelled", cause=cause)
+        else:
+            _notify_many(member_bookings, reason)
+
+
+def _notify_many(bookings: list[Booking], reason: str) -> None:
+    member = bookings[0].member
+    if not member or not member.email:
+        return
+    lines = [(b.resource.name, b.starts_at.astimezone(site_zone(b.resource.site)),
+              b.ends_at.astimezone(site_zone(b.resource.site))) for b in bookings]
+    link = current_app.config["BASE_URL"].rstrip("/") + url_for("booking.my_bookings")
+    queue_email(member.email, "bookings_cancelled", locale=member.locale,
+                kind="booking.cancelled", user=member, lines=lines, reason=reason, link=link)
 
 
 def cancel_future_bookings_of_resource(actor, resource: Resource, reason: str) -> int:
     bookings = db.session.scalars(select(Booking).where(
         Booking.resource_id == resource.id, Booking.status.in_(LIVE_STATUSES),
         Booking.starts_at > utcnow())).all()
-    for booking in bookings:
-        _cancel(booking, actor, reason, "resource")
+    _cancel_many(bookings, actor, reason, "resource")
     return len(bookings)
 
 
