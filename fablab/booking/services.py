@@ -215,7 +215,10 @@ def book(request: BookingRequest) -> Booking:
     if db.engine.dialect.name == "postgresql":
         # One member's bookings queue here (then on the slot): the weekly quota
         # holds when they book several times at once. SQLite serialises writers.
-        db.session.execute(select(User.id).where(User.id == member.id).with_for_update())
+        # FOR NO KEY UPDATE: foreign-key checks of other inserts (a booking made
+        # *by* this user for someone else) do not wait for it, so no deadlock.
+        db.session.execute(select(User.id).where(User.id == member.id)
+                           .with_for_update(key_share=True))
     starts_at, ends_at = request.starts_at, request.ends_at
     _check_times(resource, starts_at, ends_at, now, by_staff)
     slot = _slot_containing(resource, starts_at, ends_at)
