@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from fablab.accounts.models import Child, Organisation, OrganisationMember, User, new_card_code
 from fablab.core import audit
-from fablab.core.errors import DomainError
+from fablab.core.errors import DomainError, ensure_unique
 from fablab.core.mail import queue_email
 from fablab.core.permissions import ROLES
 from fablab.core.timeutil import local_today, utcnow
@@ -93,14 +93,24 @@ def send_confirmation(user: User) -> None:
                 user=user, link=link)
 
 
-def confirm_email(token: str) -> User:
-    max_age = current_app.config["EMAIL_CONFIRM_MAX_AGE"]
+def _load_token(salt: str, token: str, max_age_setting: str, expired: str,
+                invalid: str) -> dict:
+    """The signed data of an e-mailed link, or a readable refusal."""
     try:
-        data = _serializer(CONFIRM_SALT).loads(token, max_age=max_age)
+        data = _serializer(salt).loads(token, max_age=current_app.config[max_age_setting])
     except SignatureExpired as error:
-        raise DomainError(_("This confirmation link has expired. Ask for a new one.")) from error
+        raise DomainError(expired) from error
     except BadSignature as error:
-        raise DomainError(_("This confirmation link is not valid.")) from error
+        raise DomainError(invalid) from error
+    if not isinstance(data, dict):
+        raise DomainError(invalid)
+    return data
+
+
+def confirm_email(token: str) -> User:
+    data = _load_token(CONFIRM_SALT, token, "EMAIL_CONFIRM_MAX_AGE",
+                       _("This confirmation link has expired. Ask for a new one."),
+                       _("This confirmation link is not valid."))
     user = db.session.get(User, data.get("id"))
     if user is None or user.email != data.get("email") or user.anonymised_at:
         raise DomainError(_("This confirmation link is not valid."))
@@ -159,13 +169,9 @@ def request_password_reset(email: str) -> None:
 
 
 def user_for_reset_token(token: str) -> User:
-    max_age = current_app.config["PASSWORD_RESET_MAX_AGE"]
-    try:
-        data = _serializer(RESET_SALT).loads(token, max_age=max_age)
-    except SignatureExpired as error:
-        raise DomainError(_("This link has expired. Ask for a new one.")) from error
-    except BadSignature as error:
-        raise DomainError(_("This link is not valid or has already been used.")) from error
+    data = _load_token(RESET_SALT, token, "PASSWORD_RESET_MAX_AGE",
+                       _("This link has expired. Ask for a new one."),
+                       _("This link is not valid or has already been used."))
     user = db.session.get(User, data.get("id"))
     if user is None or not user.is_active or data.get("fp") != _password_fingerprint(user):
         raise DomainError(_("This link is not valid or has already been used."))
@@ -377,11 +383,8 @@ def save_organisation(actor: User, organisation: Organisation | None, **fields: 
     name = (fields.get("name") or "").strip()
     if not name:
         raise DomainError(_("Please give the organisation's name."), "name")
-    duplicate = db.session.scalar(
-        select(Organisation).where(func.lower(Organisation.name) == name.lower())
-    )
-    if duplicate is not None and duplicate is not organisation:
-        raise DomainError(_("An organisation already has this name."), "name")
+    ensure_unique(Organisation.name, name, organisation,
+                  _("An organisation already has this name."), "name", ignore_case=True)
     creating = organisation is None
     if creating:
         organisation = Organisation(name=name)

@@ -11,3 +11,20 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+def ensure_unique(column, value, current, message: str, field: str,
+                  ignore_case: bool = False) -> None:
+    """Refuse ``value`` if another row than ``current`` has it in ``column``.
+
+    The unique index still settles races; this gives the usual case a sentence.
+    """
+    from sqlalchemy import func, select
+
+    from fablab.extensions import db
+
+    model = column.class_
+    condition = func.lower(column) == value.lower() if ignore_case else column == value
+    duplicate = db.session.scalar(select(model).where(condition).limit(1))
+    if duplicate is not None and duplicate is not current:
+        raise DomainError(message, field)

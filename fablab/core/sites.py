@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo, available_timezones
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms import BooleanField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from fablab.core import audit
-from fablab.core.errors import DomainError
+from fablab.core.errors import DomainError, ensure_unique
 from fablab.core.models import Site
 from fablab.extensions import db
 
@@ -48,9 +48,8 @@ def save_site(actor, site: Site | None, name: str, address: str = "", timezone: 
         raise DomainError(_("Please give the site's name."), "name")
     if timezone not in available_timezones():
         raise DomainError(_("Unknown time zone: use a name such as Europe/Paris."), "timezone")
-    duplicate = db.session.scalar(select(Site).where(func.lower(Site.name) == name.lower()))
-    if duplicate is not None and duplicate is not site:
-        raise DomainError(_("Another site has this name."), "name")
+    ensure_unique(Site.name, name, site, _("Another site has this name."), "name",
+                  ignore_case=True)
     creating = site is None
     if creating:
         site = Site(name=name, slug=_free_slug(slugify(name)))

@@ -7,12 +7,12 @@ from datetime import datetime
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from fablab.core import audit
-from fablab.core.errors import DomainError
+from fablab.core.errors import DomainError, ensure_unique
 from fablab.core.sites import slugify
 from fablab.core.timeutil import utcnow
 from fablab.extensions import db
@@ -158,9 +158,8 @@ def save_training(actor, training: Training | None, name: str, description: str 
         raise DomainError(_("Please give the training's name."), "name")
     if validity_months is not None and validity_months <= 0:
         raise DomainError(_("The validity is a number of months, or empty."), "validity_months")
-    duplicate = db.session.scalar(select(Training).where(func.lower(Training.name) == name.lower()))
-    if duplicate is not None and duplicate is not training:
-        raise DomainError(_("Another training has this name."), "name")
+    ensure_unique(Training.name, name, training, _("Another training has this name."), "name",
+                  ignore_case=True)
     creating = training is None
     if creating:
         training = Training(name=name)

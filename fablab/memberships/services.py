@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 
 from fablab.accounts.services import EXPORTERS
 from fablab.core import audit
-from fablab.core.errors import DomainError
+from fablab.core.errors import DomainError, ensure_unique
 from fablab.core.mail import queue_email
 from fablab.core.timeutil import local_today, utcnow
 from fablab.extensions import db
@@ -172,9 +172,7 @@ def save_tariff(actor, tariff: Tariff | None, code: str, name: str, price_cents:
         raise DomainError(_("Please give the tariff's name."), "name")
     if price_cents is None or price_cents < 0:
         raise DomainError(_("The price cannot be negative."), "price")
-    duplicate = db.session.scalar(select(Tariff).where(Tariff.code == code))
-    if duplicate is not None and duplicate is not tariff:
-        raise DomainError(_("Another tariff has this code."), "code")
+    ensure_unique(Tariff.code, code, tariff, _("Another tariff has this code."), "code")
     creating = tariff is None
     if creating:
         tariff = Tariff(code=code)
