@@ -85,10 +85,11 @@ def init_app(app: Flask) -> None:
     from fablab.memberships.services import PAYMENT_LABELS, tariff_label
 
     from fablab.core.markdown import render_markdown
+    from fablab.core.storage import thumbnail_name
 
     app.jinja_env.filters.update(
         money=money, datetime=local_datetime, date=local_date, time=local_time,
-        tariff=tariff_label, markdown=render_markdown,
+        tariff=tariff_label, markdown=render_markdown, thumbnail=thumbnail_name,
     )
     app.jinja_env.globals.update(
         has_endpoint=has_endpoint, url_for_if=url_for_if, payment_labels=PAYMENT_LABELS,

@@ -28,6 +28,18 @@ def home():
     return render_template("core/home.html", sites=sites)
 
 
+@bp.route("/uploads/<path:name>")
+def uploaded_file(name: str):
+    """Uploaded images, under their random names; never run or sniffed."""
+    from flask import send_from_directory
+
+    from fablab.core.storage import upload_dir
+
+    response = send_from_directory(upload_dir(), name, max_age=7 * 24 * 3600)
+    response.headers["Content-Security-Policy"] = "default-src 'none'"
+    return response
+
+
 @bp.route("/healthz")
 @limiter.exempt
 def healthz():

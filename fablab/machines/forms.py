@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
 from wtforms import (BooleanField, DecimalField, IntegerField, SelectField, StringField,
                      SubmitField, TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -22,6 +23,9 @@ class ResourceForm(FlaskForm):
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
                                 description=_l("Markdown: **bold**, lists, links."))
     safety_notes = TextAreaField(_l("Safety notes"), validators=[Optional(), Length(max=5000)])
+    photo = FileField(_l("Photo"), validators=[
+        FileAllowed(["jpg", "jpeg", "png", "webp"], _l("A photo in JPEG, PNG or WebP."))],
+        description=_l("JPEG, PNG or WebP, 10 MB at most. Leave empty to keep the current one."))
     training_id = SelectField(_l("Training required"), coerce=int)
     granularity_minutes = IntegerField(_l("Booking step (minutes)"), default=30, validators=[
         InputRequired(message=_l("Please give the booking step.")), NumberRange(min=15, max=240)])

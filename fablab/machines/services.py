@@ -58,7 +58,7 @@ def resource_by_slug(slug: str) -> Resource | None:
 
 
 RESOURCE_FIELDS = ("site_id", "kind", "name", "category", "summary", "description",
-                   "safety_notes", "training_id", "granularity_minutes", "min_duration_minutes",
+                   "safety_notes", "photo", "training_id", "granularity_minutes", "min_duration_minutes",
                    "max_duration_minutes", "requires_approval", "capacity", "active")
 
 
@@ -83,7 +83,7 @@ def save_resource(actor, resource: Resource | None, prices: dict[int, int] | Non
         resource = Resource(slug=_free_slug(slugify(name)))
         db.session.add(resource)
     for key in RESOURCE_FIELDS:
-        if key in fields:
+        if key in fields and not (key == "photo" and not fields[key]):
             value = fields[key]
             setattr(resource, key, value.strip() if isinstance(value, str) else value)
     if prices is not None:

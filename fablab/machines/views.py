@@ -16,6 +16,7 @@ from fablab.core.forms import flash_form_errors, show_error
 from fablab.core.models import Site
 from fablab.core.permissions import staff_required
 from fablab.core.sites import active_sites
+from fablab.core.storage import save_image
 from fablab.core.timeutil import local_today, parse_day
 from fablab.extensions import db
 from fablab.machines import bp, services
@@ -144,13 +145,15 @@ def _resource_form(resource: Resource | None):
                 getattr(form, f"price_{tariff.id}").data = (
                     None if cents is None else Decimal(cents) / 100)
     if form.validate_on_submit():
-        fields = {name: form[name].data for name in services.RESOURCE_FIELDS}
+        fields = {name: form[name].data for name in services.RESOURCE_FIELDS if name != "photo"}
         fields["training_id"] = fields["training_id"] or None
         prices = {}
         for tariff in tariffs:
             value = getattr(form, f"price_{tariff.id}").data
             prices[tariff.id] = None if value is None else int(value * 100)
         try:
+            if form.photo.data:
+                fields["photo"] = save_image(form.photo.data.stream)
             resource = services.save_resource(current_user, resource, prices=prices, **fields)
         except DomainError as error:
             db.session.rollback()

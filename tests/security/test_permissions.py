@@ -61,6 +61,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     # --- public ---------------------------------------------------------------------
     ("core.home", "GET"): PUBLIC,
     ("core.healthz", "GET"): PUBLIC,
+    ("core.uploaded_file", "GET"): {role: "notfound" for role in ROLES},  # no such file
     ("core.set_language", "POST"): PUBLIC,
     ("accounts.register", "GET"): PUBLIC,  # logged-in users are redirected: ok
     ("accounts.register", "POST"): PUBLIC,
@@ -200,6 +201,7 @@ class World:
             "tariff_id": self.tariff_id,
             "site_id": self.site_id,
             "token": GARBAGE_TOKEN,
+            "name": "no-such-upload.jpg",
             "slug": self.resource_slug,
             "training_id": self.training_id,
             "grant_id": self.grant_id,
