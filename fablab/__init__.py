@@ -91,7 +91,11 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - 
 
 
 def select_locale() -> str:
+    from flask import current_app, has_request_context
+
     languages = ("fr", "en")
+    if not has_request_context():  # a command (cron, CLI): the lab's language
+        return current_app.config["DEFAULT_LOCALE"]
     if current_user and getattr(current_user, "is_authenticated", False):
         if current_user.locale in languages:
             return current_user.locale
@@ -138,10 +142,11 @@ def _register_blueprints(app: Flask) -> None:
     from fablab.accounts import bp as accounts_bp
     from fablab.booking import bp as booking_bp
     from fablab.core import bp as core_bp
+    from fablab.events import bp as events_bp
     from fablab.machines import bp as machines_bp
     from fablab.memberships import bp as memberships_bp
 
-    for blueprint in (core_bp, accounts_bp, memberships_bp, machines_bp, booking_bp):
+    for blueprint in (core_bp, accounts_bp, memberships_bp, machines_bp, booking_bp, events_bp):
         app.register_blueprint(blueprint)
 
 

@@ -54,6 +54,9 @@ class DefaultConfig:
     NO_SHOW_WINDOW_DAYS = 30
     NO_SHOW_BLOCK_DAYS = 14
 
+    # Events: members cancel a registration up to this many hours before the start.
+    EVENT_CANCEL_CUTOFF_HOURS = 0
+
     LANGUAGES = ("fr", "en")
     DEFAULT_LOCALE = "fr"
 

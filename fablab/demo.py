@@ -101,6 +101,11 @@ def load_demo() -> None:
     load_machines_demo(site, staff, member, people)
     db.session.flush()
 
+    from fablab.events.demo import load_events_demo
+
+    load_events_demo(site, staff, member, people)
+    db.session.flush()
+
 
 def _account(name: str, email: str, role: str, **fields) -> User:
     user = User(name=name, email=email, role=role, email_confirmed_at=utcnow(), **fields)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from fablab.accounts.models import Child, Organisation, OrganisationMember, User, new_card_code
 from fablab.core import audit
 from fablab.core.errors import DomainError, ensure_unique
-from fablab.core.mail import queue_email
+from fablab.core.mail import absolute_url, queue_email
 from fablab.core.permissions import ROLES
 from fablab.core.timeutil import local_today, utcnow
 from fablab.extensions import db
@@ -38,10 +38,6 @@ def find_by_email(email: str) -> User | None:
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
-
-
-def external_url(path: str) -> str:
-    return current_app.config["BASE_URL"].rstrip("/") + path
 
 
 def check_password_strength(password: str) -> None:
@@ -86,9 +82,7 @@ def confirmation_token(user: User) -> str:
 
 
 def send_confirmation(user: User) -> None:
-    from flask import url_for
-
-    link = external_url(url_for("accounts.confirm_email", token=confirmation_token(user)))
+    link = absolute_url("accounts.confirm_email", token=confirmation_token(user))
     queue_email(user.email, "confirm_email", locale=user.locale, kind="account.confirm",
                 user=user, link=link)
 
@@ -158,12 +152,10 @@ def reset_token(user: User) -> str:
 
 def request_password_reset(email: str) -> None:
     """Send a reset link if the address has an active account; say nothing either way."""
-    from flask import url_for
-
     user = find_by_email(email)
     if user is None or not user.is_active:
         return
-    link = external_url(url_for("accounts.reset_password", token=reset_token(user)))
+    link = absolute_url("accounts.reset_password", token=reset_token(user))
     queue_email(user.email, "reset_password", locale=user.locale, kind="account.reset",
                 user=user, link=link)
 
@@ -346,9 +338,7 @@ def create_member_at_desk(actor: User, name: str, email: str, phone: str = "",
     db.session.add(user)
     _flush_unique_email(user)
     audit.record(actor, "member.create", user, summary=email)
-    from flask import url_for
-
-    link = external_url(url_for("accounts.reset_password", token=reset_token(user)))
+    link = absolute_url("accounts.reset_password", token=reset_token(user))
     queue_email(user.email, "welcome_desk", locale=user.locale, kind="account.welcome",
                 user=user, link=link)
     return user

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -28,7 +28,7 @@ from fablab.accounts.models import User
 from fablab.booking.models import LIVE_STATUSES, Booking, Closure, OpenSlot, SlotSeries
 from fablab.core import audit
 from fablab.core.errors import DomainError
-from fablab.core.mail import queue_email
+from fablab.core.mail import absolute_url, queue_email
 from fablab.core.timeutil import utcnow
 from fablab.extensions import db
 from fablab.machines.models import Resource
@@ -435,7 +435,7 @@ def _notify_many(bookings: list[Booking], reason: str) -> None:
         return
     lines = [(b.resource.name, b.starts_at.astimezone(site_zone(b.resource.site)),
               b.ends_at.astimezone(site_zone(b.resource.site))) for b in bookings]
-    link = current_app.config["BASE_URL"].rstrip("/") + url_for("booking.my_bookings")
+    link = absolute_url("booking.my_bookings")
     queue_email(member.email, "bookings_cancelled", locale=member.locale,
                 kind="booking.cancelled", user=member, lines=lines, reason=reason, link=link)
 
@@ -608,7 +608,7 @@ def _notify(booking: Booking, template: str, **extra) -> None:
     if not member or not member.email:
         return
     zone = site_zone(resource.site)
-    link = current_app.config["BASE_URL"].rstrip("/") + url_for("booking.my_bookings")
+    link = absolute_url("booking.my_bookings")
     queue_email(member.email, template, locale=member.locale, kind=f"booking.{template[8:]}",
                 user=member, booking=booking, resource=resource, link=link,
                 starts=booking.starts_at.astimezone(zone), ends=booking.ends_at.astimezone(zone),

@@ -129,3 +129,14 @@ def send_pending(limit: int = 100) -> tuple[int, int]:
             sent += 1
         db.session.commit()
     return sent, failed
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """An address for an e-mail, from a request or from a command (cron)."""
+    from flask import has_request_context, url_for
+
+    base = current_app.config["BASE_URL"].rstrip("/")
+    if has_request_context():
+        return base + url_for(endpoint, **values)
+    with current_app.test_request_context("/"):
+        return base + url_for(endpoint, **values)

@@ -81,6 +81,8 @@ def init_app(app: Flask) -> None:
 
     from fablab.accounts.forms import ORGANISATION_KIND_CHOICES
     from fablab.booking.services import STATUS_LABELS as BOOKING_STATUS_LABELS
+    from fablab.events.services import AUDIENCE_LABELS, KIND_LABELS as EVENT_KIND_LABELS
+    from fablab.events.services import REGISTRATION_LABELS
     from fablab.machines.services import KIND_LABELS, STATUS_LABELS
     from fablab.memberships.services import PAYMENT_LABELS, tariff_label
 
@@ -96,6 +98,8 @@ def init_app(app: Flask) -> None:
         organisation_kinds=dict(ORGANISATION_KIND_CHOICES), role_labels=ROLE_LABELS,
         resource_statuses=STATUS_LABELS, resource_kinds=KIND_LABELS,
         booking_statuses=BOOKING_STATUS_LABELS, timedelta=timedelta,
+        event_kinds=EVENT_KIND_LABELS, audiences=AUDIENCE_LABELS,
+        registration_statuses=REGISTRATION_LABELS,
     )
 
     @app.context_processor

@@ -1,0 +1,81 @@
+"""Demo workshops: a monthly repair café, a weekly robotics club for children,
+a laser training session, a kids' workshop with a waiting list, a talk."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from fablab.accounts.models import Child
+from fablab.core.timeutil import local_today
+from fablab.events.models import Registration
+from fablab.events.services import Participant, create_series, save_event
+from fablab.extensions import db
+from fablab.machines.models import Training
+
+
+def load_events_demo(site, staff, member, people) -> None:
+    zone = ZoneInfo(site.timezone)
+    today = local_today()
+    season_end = date(today.year + (1 if today.month >= 9 else 0), 6, 30)
+    create_series(staff, site, {
+        "title": "Repair café", "kind": "repair_cafe", "audience": "everyone", "capacity": 30,
+        "summary": "Apportez vos objets en panne : on les répare ensemble.",
+        "description": "Petit électroménager, textile, vélos, ordinateurs… Des bénévoles "
+                       "vous aident à diagnostiquer et réparer. **Gratuit.**"},
+        "monthly", 6, 1, time(14), time(18), today, season_end, publish_now=True)
+    club, _ = create_series(staff, site, {
+        "title": "Club robotique", "kind": "club", "audience": "children", "min_age": 8,
+        "max_age": 14, "capacity": 10,
+        "summary": "Construire et programmer des robots avec Arduino et micro:bit.",
+        "description": "Chaque mercredi, les jeunes construisent un projet sur plusieurs "
+                       "séances. Matériel fourni."},
+        "weekly", 3, None, time(14), time(16), today, season_end, allows_enrolment=True,
+        publish_now=True)
+    laser = db.session.scalar(select(Training).where(Training.name == "Découpe laser"))
+    training = save_event(
+        staff, None, site_id=site.id, kind="training", audience="adults", capacity=4,
+        title="Formation découpe laser", requires_membership=True,
+        summary="Obtenez l'habilitation pour utiliser la découpeuse laser en autonomie.",
+        description="Réglages, matériaux autorisés, sécurité incendie. Habilitation valable "
+                    "24 mois.",
+        starts_at=_at(today + timedelta(days=5), time(18), zone),
+        ends_at=_at(today + timedelta(days=5), time(20), zone),
+        training_ids=[laser.id] if laser else [], animator_ids=[staff.id])
+    kids = save_event(
+        staff, None, site_id=site.id, kind="workshop", audience="children", min_age=7,
+        max_age=12, capacity=2, title="Atelier enfants : fabrique ta lampe",
+        summary="Découpe, soudure et LED : chaque enfant repart avec sa lampe.",
+        starts_at=_at(today + timedelta(days=9), time(10), zone),
+        ends_at=_at(today + timedelta(days=9), time(12), zone), animator_ids=[staff.id])
+    talk = save_event(
+        staff, None, site_id=site.id, kind="talk", audience="everyone", capacity=40,
+        title="Café-débat : l'obsolescence programmée",
+        summary="Une heure pour comprendre, une heure pour échanger.",
+        starts_at=_at(today + timedelta(days=12), time(19), zone),
+        ends_at=_at(today + timedelta(days=12), time(21), zone))
+    for event in (training, kids, talk):
+        event.status = "published"
+    db.session.flush()
+
+    from fablab.events.services import register
+
+    register(training, Participant(member))
+    children = db.session.scalars(select(Child).where(Child.first_name.in_(("Lina", "Adam",
+                                                                            "Jules")))).all()
+    for child in children:  # the kids' workshop fills up: the last one waits
+        register(kids, Participant(child.guardian, child))
+    first_session = club.events[0] if club.events else None
+    if first_session is not None:
+        for child in children[:2]:
+            register(first_session, Participant(child.guardian, child))
+    for person in people[:6]:
+        register(talk, Participant(person))
+    db.session.flush()
+    assert db.session.scalar(select(Registration.id).limit(1)) is not None
+
+
+def _at(day: date, moment: time, zone) -> datetime:
+    return datetime.combine(day, moment, tzinfo=zone)
