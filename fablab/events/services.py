@@ -54,10 +54,10 @@ def zone_of(event: Event) -> ZoneInfo:
 
 def upcoming_events(kind: str | None = None, audience: str | None = None,
                     site_id: int | None = None, include_drafts: bool = False,
-                    limit: int = 200) -> list[Event]:
+                    limit: int = 200, offset: int = 0) -> list[Event]:
     stmt = (select(Event).where(Event.ends_at > utcnow())
             .options(selectinload(Event.site), selectinload(Event.prices))
-            .order_by(Event.starts_at).limit(limit))
+            .order_by(Event.starts_at, Event.id).limit(limit).offset(offset))
     if not include_drafts:
         stmt = stmt.where(Event.status != "draft")
     if kind in EVENT_KINDS:

@@ -43,12 +43,18 @@ def index():
     kind = request.args.get("kind", "")
     audience = request.args.get("audience", "")
     site_id = request.args.get("site", type=int)
+    page = min(max(request.args.get("page", 1, type=int), 1), 1000)
     events = services.upcoming_events(kind=kind if kind in EVENT_KINDS else None,
                                       audience=audience if audience in AUDIENCES else None,
-                                      site_id=site_id, include_drafts=_is_staff())
+                                      site_id=site_id, include_drafts=_is_staff(),
+                                      limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    has_next, events = len(events) > PAGE_SIZE, events[:PAGE_SIZE]
     return render_template("events/index.html", events=events, kind=kind, audience=audience,
-                           site_id=site_id, sites=active_sites(),
+                           site_id=site_id, sites=active_sites(), page=page, has_next=has_next,
                            counts=services.seat_counts([e.id for e in events]))
+
+
+PAGE_SIZE = 20
 
 
 def participants_form(event: Event, formdata=None) -> ParticipantsForm:
