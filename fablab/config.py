@@ -56,6 +56,9 @@ class DefaultConfig:
 
     # Events: members cancel a registration up to this many hours before the start.
     EVENT_CANCEL_CUTOFF_HOURS = 0
+    # Repair café: share of a new product's footprint that a repair avoids
+    # (the Restart Project's displacement rate).
+    REPAIR_DISPLACEMENT = 0.5
 
     LANGUAGES = ("fr", "en")
     DEFAULT_LOCALE = "fr"

@@ -2,7 +2,8 @@
 
 from fablab.accounts.models import Child, Organisation, OrganisationMember, User  # noqa: F401
 from fablab.booking.models import Booking, Closure, OpenSlot, SlotSeries  # noqa: F401
-from fablab.events.models import Event, EventPrice, EventSeries, Registration  # noqa: F401
+from fablab.events.models import (Event, EventPrice, EventSeries, Registration,  # noqa: F401
+                                  RepairCategory, RepairItem)
 from fablab.core.models import AuditLog, OutboxMessage, Site  # noqa: F401
 from fablab.machines.models import (Incident, Resource, ResourcePrice, Training,  # noqa: F401
                                     TrainingGrant)

@@ -14,6 +14,7 @@ from werkzeug.routing import BuildError
 MAIN_MENU = (
     ("agenda.index", _l("Agenda")),
     ("events.index", _l("Workshops")),
+    ("events.repair_cafe", _l("Repair café")),
     ("machines.index", _l("Machines")),
     ("loans.catalogue", _l("Lending library")),
     ("projects.gallery", _l("Projects")),

@@ -74,8 +74,49 @@ def load_events_demo(site, staff, member, people) -> None:
     for person in people[:6]:
         register(talk, Participant(person))
     db.session.flush()
+    _past_repair_cafes(site, staff, people, zone, today)
     assert db.session.scalar(select(Registration.id).limit(1)) is not None
 
 
 def _at(day: date, moment: time, zone) -> datetime:
     return datetime.combine(day, moment, tzinfo=zone)
+
+
+REPAIRS = [  # category, brand, problem, outcome, barrier
+    ("Grille-pain", "Moulinex", "Ne chauffe plus", "fixed", None),
+    ("Ordinateur portable", "Lenovo", "Très lent, disque plein", "fixed", None),
+    ("Lampe", "", "Interrupteur cassé", "fixed", None),
+    ("Aspirateur", "Rowenta", "N'aspire plus", "repairable", None),
+    ("Téléphone portable", "Samsung", "Écran fissuré", "end_of_life", "spare_parts_too_expensive"),
+    ("Vêtement / textile", "", "Fermeture éclair", "fixed", None),
+    ("Bouilloire", "Philips", "Fuit", "end_of_life", "cannot_open"),
+    ("Radio portable", "Sony", "Plus de son", "fixed", None),
+    ("Imprimante / scanner", "HP", "Bourrage papier permanent", "repairable", None),
+    ("Vélo", "", "Freins", "fixed", None),
+]
+
+
+def _past_repair_cafes(site, staff, people, zone, today) -> None:
+    """Two past repair cafés with their logged objects, for the impact page."""
+    from fablab.events.models import Event, RepairCategory, RepairItem
+
+    categories = {c.name: c for c in db.session.scalars(select(RepairCategory))}
+    for weeks, items in ((8, REPAIRS), (4, REPAIRS[:6])):
+        day = today - timedelta(weeks=weeks)
+        event = Event(site_id=site.id, kind="repair_cafe", audience="everyone", capacity=30,
+                      title="Repair café", slug=f"repair-cafe-{day.isoformat()}",
+                      status="published", starts_at=_at(day, time(14), zone),
+                      ends_at=_at(day, time(18), zone),
+                      summary="Apportez vos objets en panne : on les répare ensemble.")
+        db.session.add(event)
+        db.session.flush()
+        for n, (category, brand, problem, outcome, barrier) in enumerate(items):
+            if category not in categories:
+                continue
+            owner = people[n % len(people)] if n % 3 == 0 else None
+            db.session.add(RepairItem(
+                event_id=event.id, category_id=categories[category].id, brand=brand,
+                problem=problem, outcome=outcome, barrier=barrier,
+                owner_member_id=owner.id if owner else None,
+                owner_first_name="" if owner else ("Nadia", "Paul", "Jeanne")[n % 3],
+                repairer_id=staff.id))

@@ -80,3 +80,20 @@ class ParticipantsForm(FlaskForm):
 class ReasonForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
     submit = SubmitField(_l("Cancel the event"))
+
+
+class RepairItemForm(FlaskForm):
+    category_id = SelectField(_l("Category"), coerce=int)
+    brand = StringField(_l("Brand"), validators=[Optional(), Length(max=80)])
+    model = StringField(_l("Model"), validators=[Optional(), Length(max=120)])
+    problem = TextAreaField(_l("Problem"), validators=[Optional(), Length(max=2000)])
+    outcome = SelectField(_l("Outcome"))
+    barrier = SelectField(_l("Barrier to repair"), default="",
+                          description=_l("When the object is not fixed."))
+    owner = StringField(_l("Owner: member's e-mail address or card code"),
+                        validators=[Optional(), Length(max=254)])
+    owner_first_name = StringField(_l("Or the visitor's first name"),
+                                   validators=[Optional(), Length(max=80)])
+    repairer_id = SelectField(_l("Repairer"), coerce=int, default=0)
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Log the object"))

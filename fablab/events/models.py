@@ -171,3 +171,57 @@ class Registration(TimestampMixin, db.Model):
     @property
     def is_live(self) -> bool:
         return self.status in LIVE_REGISTRATION
+
+
+REPAIR_OUTCOMES = ("fixed", "repairable", "end_of_life")
+REPAIR_BARRIERS = ("spare_parts_unavailable", "spare_parts_too_expensive", "cannot_open",
+                   "no_repair_information", "lack_of_equipment")
+
+
+class RepairCategory(db.Model):
+    """A kind of object brought to the repair café, with the reference weight and
+    CO2e footprint used to count what a repair avoids."""
+
+    __tablename__ = "repair_categories"
+    __table_args__ = (
+        CheckConstraint("weight_kg >= 0 AND co2e_kg >= 0", name="figures_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    weight_kg: Mapped[float] = mapped_column(default=0)
+    co2e_kg: Mapped[float] = mapped_column(default=0)
+    powered: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class RepairItem(TimestampMixin, db.Model):
+    """One object brought to a repair café and what became of it."""
+
+    __tablename__ = "repair_items"
+    __table_args__ = (
+        CheckConstraint(f"outcome IN {_in(REPAIR_OUTCOMES)}", name="outcome_valid"),
+        CheckConstraint(f"barrier IS NULL OR barrier IN {_in(REPAIR_BARRIERS)}",
+                        name="barrier_valid"),
+        CheckConstraint("barrier IS NULL OR outcome != 'fixed'", name="barrier_only_if_not_fixed"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    owner_member_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"))
+    owner_first_name: Mapped[str] = mapped_column(String(80), default="")  # a visitor
+    category_id: Mapped[int] = mapped_column(ForeignKey("repair_categories.id",
+                                                        ondelete="RESTRICT"), index=True)
+    brand: Mapped[str] = mapped_column(String(80), default="")
+    model: Mapped[str] = mapped_column(String(120), default="")
+    problem: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(String(15))
+    barrier: Mapped[Optional[str]] = mapped_column(String(30))
+    repairer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    notes: Mapped[str] = mapped_column(Text, default="")
+
+    event: Mapped[Event] = relationship()
+    category: Mapped[RepairCategory] = relationship()
+    owner = relationship("User", foreign_keys=[owner_member_id])
+    repairer = relationship("User", foreign_keys=[repairer_id])

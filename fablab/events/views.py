@@ -345,3 +345,78 @@ def attend(registration_id: int):
     return redirect(url_for("events.registrations", slug=registration.event.slug))
 
 
+
+
+# --- repair café ---------------------------------------------------------------------------------
+
+
+@bp.route("/repair-cafe")
+def repair_cafe():
+    from fablab.core.timeutil import local_today
+
+    from fablab.events import repair
+
+    from flask import current_app
+
+    zone = ZoneInfo(current_app.config["TIMEZONE"])
+    year_start = datetime(local_today().year, 1, 1, tzinfo=zone)
+    return render_template("events/repair_cafe.html", total=repair.impact(),
+                           this_year=repair.impact(start=year_start),
+                           by_event=repair.impact_by_event(),
+                           next_events=services.upcoming_events(kind="repair_cafe", limit=3))
+
+
+@bp.route("/repair-cafe/items.csv")
+def repair_items_csv():
+    from flask import Response
+
+    from fablab.events import repair
+
+    return Response(repair.items_csv(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="repair-cafe-items.csv"'})
+
+
+def _repair_form(event: Event):
+    from fablab.events import repair
+    from fablab.events.forms import RepairItemForm
+
+    form = RepairItemForm()
+    form.category_id.choices = [(c.id, c.name) for c in repair.categories()]
+    form.outcome.choices = list(repair.OUTCOME_LABELS.items())
+    form.barrier.choices = [("", "—")] + list(repair.BARRIER_LABELS.items())
+    helpers = db.session.scalars(select(User).where(User.active.is_(True),
+                                                    User.role.in_(("staff", "admin")))).all()
+    people = {u.id: u for u in helpers + list(event.animators)}
+    form.repairer_id.choices = [(0, "—")] + [(u.id, u.name) for u in
+                                             sorted(people.values(), key=lambda u: u.name)]
+    return form
+
+
+@bp.route("/events/<slug>/repairs", methods=["GET", "POST"])
+@staff_required
+def repairs(slug: str):
+    from fablab.accounts.services import member_by_email_or_card
+    from fablab.events import repair
+
+    event = get_event_or_404(slug)
+    form = _repair_form(event)
+    if form.validate_on_submit():
+        owner = member_by_email_or_card(form.owner.data) if form.owner.data else None
+        try:
+            if form.owner.data and owner is None:
+                raise DomainError(_("No member has this e-mail address or card code."), "owner")
+            repair.record_item(
+                current_user, event, form.category_id.data, form.outcome.data,
+                form.barrier.data or None, owner, form.owner_first_name.data, form.brand.data,
+                form.model.data, form.problem.data, form.repairer_id.data or None,
+                form.notes.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The object is logged."), "success")
+            return redirect(url_for("events.repairs", slug=event.slug))
+    return render_template("events/repairs.html", event=event, form=form,
+                           items=repair.items_of(event), impact=repair.impact(event_id=event.id),
+                           outcomes=repair.OUTCOME_LABELS, barriers=repair.BARRIER_LABELS)

@@ -152,6 +152,24 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("booking.cancel_slot", "POST"): STAFF,
     ("booking.create_closure", "GET"): STAFF,
     ("booking.create_closure", "POST"): STAFF,
+    # --- workshops and events ------------------------------------------------------------
+    ("events.index", "GET"): PUBLIC,
+    ("events.detail", "GET"): PUBLIC,
+    ("events.register", "POST"): LOGGED_IN,
+    ("events.enrol", "POST"): LOGGED_IN,
+    ("events.my_registrations", "GET"): LOGGED_IN,
+    # The victim's registration: staff may cancel it; a member is not told it exists.
+    ("events.cancel_registration", "POST"): SOMEONE_ELSES_BOOKING,
+    ("events.create", "GET"): STAFF,
+    ("events.create", "POST"): STAFF,
+    ("events.edit", "GET"): STAFF,
+    ("events.edit", "POST"): STAFF,
+    ("events.create_series", "GET"): STAFF,
+    ("events.create_series", "POST"): STAFF,
+    ("events.publish", "POST"): STAFF,
+    ("events.cancel", "POST"): STAFF,
+    ("events.registrations", "GET"): STAFF,
+    ("events.attend", "POST"): STAFF,
 }
 
 # (endpoint, method, role) -> reason, for app bugs found by these tests (strict xfail).
@@ -190,6 +208,9 @@ class World:
     incident_id: int
     slot_id: int
     booking_id: int
+    event_slug: str
+    series_id: int
+    registration_id: int
 
     def url_values(self) -> dict[str, object]:
         """URL variables by name; a new variable name must be added here."""
@@ -208,6 +229,10 @@ class World:
             "incident_id": self.incident_id,
             "slot_id": self.slot_id,
             "booking_id": self.booking_id,
+            # "slug" serves the machine and the event routes: both carry the same
+            # slug (different tables), see build_world.
+            "series_id": self.series_id,
+            "registration_id": self.registration_id,
         }
 
     def role_user_id(self, role: str) -> int | None:
@@ -222,6 +247,7 @@ def build_world(app) -> World:
     from fablab.core.timeutil import local_today, utcnow
     from fablab.booking.models import Booking, OpenSlot
     from fablab.booking.services import local_to_utc
+    from fablab.events.models import Event, EventSeries, Registration
     from fablab.machines.models import Incident, Resource, Training, TrainingGrant
     from fablab.memberships.models import Membership, Tariff
 
@@ -275,6 +301,28 @@ def build_world(app) -> World:
                           starts_at=slot.starts_at, ends_at=slot.starts_at + timedelta(hours=1),
                           status="confirmed", purpose="Coupe privée de Zoé")
         _db.session.add(booking)
+        # Events: a published workshop in the future with the machine's slug (the
+        # one "slug" URL value fits both routes), a club series that takes season
+        # enrolments with one session, and the victim's seat at the workshop.
+        paris = ZoneInfo("Europe/Paris")
+        event_day = today + timedelta(days=10)
+        event = Event(site_id=site.id, kind="workshop", audience="everyone", title="Atelier test",
+                      slug=resource.slug, status="published", capacity=8,
+                      starts_at=local_to_utc(event_day, time(14), paris),
+                      ends_at=local_to_utc(event_day, time(17), paris))
+        series_day = today + timedelta(days=12)
+        series = EventSeries(title="Club test", rule="weekly", weekday=series_day.isoweekday(),
+                             start_time=time(17), end_time=time(19), first_day=series_day,
+                             last_day=series_day, allows_enrolment=True)
+        _db.session.add_all([event, series])
+        _db.session.flush()
+        club_session = Event(site_id=site.id, series_id=series.id, kind="club", audience="teens",
+                        title="Club test", slug="club-test", status="published", capacity=8,
+                        starts_at=local_to_utc(series_day, time(17), paris),
+                        ends_at=local_to_utc(series_day, time(19), paris))
+        registration = Registration(event=event, member_id=victim.id,
+                                    participant_key=f"m:{victim.id}", status="confirmed")
+        _db.session.add_all([club_session, registration])
         _db.session.commit()
         world = World(
             member_id=member.id, staff_id=staff.id, admin_id=admin.id, victim_id=victim.id,
@@ -282,7 +330,8 @@ def build_world(app) -> World:
             organisation_id=organisation.id, link_id=link.id, tariff_id=tariff.id,
             tariff_code=tariff.code, site_id=site.id, resource_slug=resource.slug,
             training_id=training.id, grant_id=grant.id, incident_id=incident.id,
-            slot_id=slot.id, booking_id=booking.id)
+            slot_id=slot.id, booking_id=booking.id, event_slug=event.slug,
+            series_id=series.id, registration_id=registration.id)
         _db.session.remove()
     return world
 
@@ -295,6 +344,11 @@ def form_for(endpoint: str, world: World) -> dict[str, object]:
     machine = {"kind": "machine", "site_id": world.site_id, "training_id": "0",
                "granularity_minutes": "30", "min_duration_minutes": "30",
                "max_duration_minutes": "120", "active": "y"}
+    event_day = today + timedelta(days=20)
+    event = {"site_id": world.site_id, "room_id": "0", "kind": "workshop",
+             "audience": "everyone", "capacity": "10", "scope": "one",
+             "starts_at": f"{event_day.isoformat()}T14:00",
+             "ends_at": f"{event_day.isoformat()}T16:00"}
     forms = {
         "core.set_language": {"lang": "en", "next": "/"},
         "core.admin_create_site": {"name": "Nouveau Site", "address": "2 rue Neuve",
@@ -351,6 +405,20 @@ def form_for(endpoint: str, world: World) -> dict[str, object]:
                                    "first_day": (today + timedelta(days=40)).isoformat(),
                                    "last_day": (today + timedelta(days=45)).isoformat(),
                                    "reason": "Vacances"},
+        "events.register": {"participants": ["me"]},
+        "events.enrol": {"participants": ["me"]},
+        "events.cancel_registration": {"back": "account"},
+        "events.create": {**event, "title": "Nouvel atelier"},
+        "events.edit": {**event, "title": "Atelier renommé"},
+        "events.create_series": {
+            **{k: v for k, v in event.items() if k not in ("starts_at", "ends_at", "scope")},
+            "title": "Nouveau club", "rule": "weekly", "weekday": str(event_day.isoweekday()),
+            "nth": "1", "start_time": "17:00", "end_time": "19:00",
+            "first_day": event_day.isoformat(),
+            "last_day": (event_day + timedelta(days=20)).isoformat(),
+            "allows_enrolment": "y", "publish_now": "y"},
+        "events.cancel": {"reason": "Animateur malade"},
+        "events.attend": {"attended": "1"},
     }
     return forms.get(endpoint, {})
 
