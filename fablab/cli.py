@@ -16,6 +16,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(outbox)
     app.cli.add_command(memberships_cli)
     app.cli.add_command(booking_cli)
+    app.cli.add_command(events_cli)
 
 
 @click.command("create-admin")
@@ -120,6 +121,21 @@ def booking_close_slots() -> None:
 def booking_remind() -> None:
     """E-mail the members whose booking starts within 24 hours (run it hourly)."""
     from fablab.booking.services import send_reminders
+
+    count = send_reminders()
+    db.session.commit()
+    click.echo(f"{count} reminder(s) queued.")
+
+
+@click.group("events", cls=AppGroup)
+def events_cli() -> None:
+    """Event tasks."""
+
+
+@events_cli.command("remind")
+def events_remind() -> None:
+    """E-mail the people with a seat at an event of the next 24 hours (run it hourly)."""
+    from fablab.events.services import send_reminders
 
     count = send_reminders()
     db.session.commit()

@@ -22,3 +22,32 @@ def flash_form_errors(form: FlaskForm) -> None:
     for field in form:
         for message in field.errors:
             flash(f"{field.label.text}: {message}", "danger")
+
+
+def with_price_fields(form_class, tariffs, label):
+    """A form class with one optional ``price_<tariff id>`` field per tariff;
+    ``label(tariff_name)`` gives each field's label."""
+    from flask_babel import lazy_gettext as _l
+    from wtforms import DecimalField
+    from wtforms.validators import NumberRange, Optional
+
+    from fablab.memberships.services import tariff_label
+
+    class WithPrices(form_class):
+        pass
+
+    for tariff in tariffs:
+        setattr(WithPrices, f"price_{tariff.id}", DecimalField(
+            label(tariff_label(tariff)), places=2,
+            validators=[Optional(), NumberRange(min=0, message=_l("A price cannot be negative."))],
+            description=_l("Leave empty if it is free for this tariff.")))
+    return WithPrices
+
+
+def price_data(form, tariffs) -> dict[int, int | None]:
+    """The prices typed in a form built by :func:`with_price_fields`, in cents."""
+    prices = {}
+    for tariff in tariffs:
+        value = getattr(form, f"price_{tariff.id}").data
+        prices[tariff.id] = None if value is None else int(value * 100)
+    return prices

@@ -159,6 +159,7 @@ class Registration(TimestampMixin, db.Model):
     cancelled_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     attended_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     via_enrolment: Mapped[bool] = mapped_column(default=False)
+    reminder_sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
     event: Mapped[Event] = relationship()
     member = relationship("User", foreign_keys=[member_id])

@@ -495,6 +495,39 @@ def enrol(series: EventSeries, participant: Participant) -> tuple[int, int]:
     return seats, waiting
 
 
+def send_reminders(now: datetime | None = None) -> int:
+    """E-mail the people with a seat at an event starting within 24 hours (run hourly)."""
+    now = now or utcnow()
+    due = db.session.scalars(
+        select(Registration).join(Event).where(
+            Registration.status == "confirmed", Registration.reminder_sent_at.is_(None),
+            Event.status == "published", Event.starts_at > now,
+            Event.starts_at <= now + timedelta(hours=24))
+        .options(selectinload(Registration.event), selectinload(Registration.member),
+                 selectinload(Registration.child))).all()
+    for registration in due:
+        _notify(registration, "registration_reminder")
+        registration.reminder_sent_at = now
+    return len(due)
+
+
+def set_prices(event: Event, prices: dict[int, int | None]) -> None:
+    """Price per tariff (None or absent: free for that tariff)."""
+    from fablab.events.models import EventPrice
+
+    current = {price.tariff_id: price for price in event.prices}
+    for tariff_id, cents in prices.items():
+        if cents is None:
+            if tariff_id in current:
+                event.prices.remove(current[tariff_id])
+        elif cents < 0:
+            raise DomainError(_("A price cannot be negative."))
+        elif tariff_id in current:
+            current[tariff_id].price_cents = cents
+        else:
+            event.prices.append(EventPrice(tariff_id=tariff_id, price_cents=cents))
+
+
 # --- e-mails ---------------------------------------------------------------------------------
 
 

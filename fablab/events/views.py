@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from fablab.accounts.models import User
 from fablab.core.errors import DomainError
-from fablab.core.forms import show_error
+from fablab.core.forms import price_data, show_error, with_price_fields
 from fablab.core.models import Site
 from fablab.core.permissions import staff_required
 from fablab.core.sites import active_sites
@@ -238,9 +239,22 @@ def edit(slug: str):
 
 
 def _edit(event: Event | None):
-    form = _event_form(EventForm(obj=event), event)
+    from decimal import Decimal
+
+    from fablab.memberships.services import list_tariffs
+
+    tariffs = list_tariffs(only_active=True)
+    form_class = with_price_fields(EventForm, tariffs,
+                                   lambda name: _l("Price, %(tariff)s tariff (€)", tariff=name))
+    form = _event_form(form_class(obj=event), event)
+    if event is not None and not form.is_submitted():
+        current = {p.tariff_id: p.price_cents for p in event.prices}
+        for tariff in tariffs:
+            cents = current.get(tariff.id)
+            getattr(form, f"price_{tariff.id}").data = None if cents is None else Decimal(cents) / 100
     if form.validate_on_submit():
         fields = _fields(form)
+        prices = price_data(form, tariffs)
         try:
             if event is not None and form.scope.data == "following":
                 count = services.update_following(
@@ -252,6 +266,7 @@ def _edit(event: Event | None):
                 event = services.save_event(current_user, event,
                                             animator_ids=form.animator_ids.data,
                                             training_ids=form.training_ids.data, **fields)
+                services.set_prices(event, prices)
                 flash(_("The event is saved."), "success")
         except DomainError as error:
             db.session.rollback()

@@ -3,10 +3,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import (BooleanField, DecimalField, IntegerField, SelectField, StringField,
+from wtforms import (BooleanField, IntegerField, SelectField, StringField,
                      SubmitField, TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from fablab.core.forms import with_price_fields
 from fablab.machines.services import KIND_LABELS, STATUS_LABELS
 
 
@@ -40,17 +41,9 @@ class ResourceForm(FlaskForm):
 
 
 def resource_form(tariffs, **kwargs) -> ResourceForm:
-    class Form(ResourceForm):
-        pass
-
-    for tariff in tariffs:
-        from fablab.memberships.services import tariff_label
-
-        setattr(Form, f"price_{tariff.id}", DecimalField(
-            _l("Price per hour, %(tariff)s tariff (€)", tariff=tariff_label(tariff)), places=2,
-            validators=[Optional(), NumberRange(min=0, message=_l("A price cannot be negative."))],
-            description=_l("Leave empty if it is free for this tariff.")))
-    return Form(**kwargs)
+    form_class = with_price_fields(
+        ResourceForm, tariffs, lambda name: _l("Price per hour, %(tariff)s tariff (€)", tariff=name))
+    return form_class(**kwargs)
 
 
 class StatusForm(FlaskForm):

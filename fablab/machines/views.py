@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from fablab.accounts.services import member_by_email_or_card
 from fablab.core.errors import DomainError
-from fablab.core.forms import flash_form_errors, show_error
+from fablab.core.forms import flash_form_errors, price_data, show_error
 from fablab.core.models import Site
 from fablab.core.permissions import staff_required
 from fablab.core.sites import active_sites
@@ -147,10 +147,7 @@ def _resource_form(resource: Resource | None):
     if form.validate_on_submit():
         fields = {name: form[name].data for name in services.RESOURCE_FIELDS if name != "photo"}
         fields["training_id"] = fields["training_id"] or None
-        prices = {}
-        for tariff in tariffs:
-            value = getattr(form, f"price_{tariff.id}").data
-            prices[tariff.id] = None if value is None else int(value * 100)
+        prices = price_data(form, tariffs)
         try:
             if form.photo.data:
                 fields["photo"] = save_image(form.photo.data.stream)
