@@ -371,6 +371,8 @@ def set_attendance(actor, registration: Registration, attended: bool = True) -> 
     """Mark who came. At a training session, attending grants its trainings."""
     if registration.status != "confirmed":
         raise DomainError(_("Only a confirmed registration can be marked as attended."))
+    if attended and utcnow() < registration.event.starts_at - timedelta(hours=1):
+        raise DomainError(_("Attendance is recorded from an hour before the event starts."))
     registration.attended_at = utcnow() if attended else None
     event = registration.event
     if attended and event.kind == "training" and registration.child_id is None:
@@ -461,10 +463,18 @@ def update_following(actor, event: Event, **fields) -> int:
     following = db.session.scalars(select(Event).where(
         Event.series_id == event.series_id, Event.starts_at >= event.starts_at,
         Event.status != "cancelled").order_by(Event.starts_at)).all()
-    shift = (fields["starts_at"] - event.starts_at, fields["ends_at"] - event.ends_at)
+    zone = zone_of(event)
+
+    def wall(moment: datetime) -> datetime:
+        return moment.astimezone(zone).replace(tzinfo=None)
+
+    # Shift by wall-clock time: 14:00 stays 14:00 across a daylight-saving change.
+    shift_start = wall(fields["starts_at"]) - wall(event.starts_at)
+    shift_end = wall(fields["ends_at"]) - wall(event.ends_at)
     for other in following:
-        other_fields = dict(fields, starts_at=other.starts_at + shift[0],
-                            ends_at=other.ends_at + shift[1])
+        other_fields = dict(fields,
+                            starts_at=(wall(other.starts_at) + shift_start).replace(tzinfo=zone),
+                            ends_at=(wall(other.ends_at) + shift_end).replace(tzinfo=zone))
         save_event(actor, other, **other_fields)
     return len(following)
 

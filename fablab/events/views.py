@@ -58,11 +58,18 @@ def index():
 PAGE_SIZE = 20
 
 
-def participants_form(event: Event, formdata=None) -> ParticipantsForm:
+def participants_form(event: Event | None, formdata=None,
+                      taken: set[str] | None = None) -> ParticipantsForm:
+    """The member and their children, less those already registered. Someone whose
+    age does not fit stays in the list: the refusal then says why."""
     form = ParticipantsForm(formdata=formdata) if formdata is not None else ParticipantsForm()
-    choices = [("me", _("Me (%(name)s)", name=current_user.name))]
-    choices += [(str(child.id), child.first_name) for child in current_user.children]
-    form.participants.choices = choices
+    people = [("me", _("Me (%(name)s)", name=current_user.name),
+               services.Participant(current_user))]
+    people += [(str(child.id), child.first_name, services.Participant(current_user, child))
+               for child in current_user.children]
+    form.participants.choices = [
+        (value, label) for value, label, participant in people
+        if participant.key not in (taken or set())]
     return form
 
 
@@ -75,7 +82,7 @@ def detail(slug: str):
     if current_user.is_authenticated:
         mine = [r for r in services.registrations_of_member(current_user)
                 if r.event_id == event.id and r.is_live]
-        form = participants_form(event)
+        form = participants_form(event, taken={r.participant_key for r in mine})
     return render_template(
         "events/detail.html", event=event, counts=counts, form=form, mine=mine,
         window=services.registration_window(event), now=_now(),
@@ -143,8 +150,9 @@ def enrol(series_id: int):
         db.session.commit()
         flash(_("%(name)s is enrolled: %(seats)d session(s) confirmed, %(waiting)d on the "
                 "waiting list.", name=participant.name, seats=seats, waiting=waiting), "success")
-    first = series.events[0] if series.events else None
-    return redirect(url_for("events.detail", slug=first.slug) if first else url_for("events.index"))
+    upcoming = [e for e in series.events if e.is_published and e.starts_at > _now()]
+    return redirect(url_for("events.detail", slug=upcoming[0].slug) if upcoming
+                    else url_for("events.my_registrations"))
 
 
 @bp.route("/registrations/<int:registration_id>/cancel", methods=["POST"])
@@ -247,6 +255,8 @@ def _edit(event: Event | None):
     form_class = with_price_fields(EventForm, tariffs,
                                    lambda name: _l("Price, %(tariff)s tariff (€)", tariff=name))
     form = _event_form(form_class(obj=event), event)
+    if event is None or event.series_id is None:
+        del form.scope  # "this and the following ones" only means something in a series
     if event is not None and not form.is_submitted():
         current = {p.tariff_id: p.price_cents for p in event.prices}
         for tariff in tariffs:
@@ -256,7 +266,7 @@ def _edit(event: Event | None):
         fields = _fields(form)
         prices = price_data(form, tariffs)
         try:
-            if event is not None and form.scope.data == "following":
+            if event is not None and "scope" in form and form.scope.data == "following":
                 count = services.update_following(
                     current_user, event, animator_ids=form.animator_ids.data,
                     training_ids=form.training_ids.data, **fields)
@@ -341,7 +351,8 @@ def cancel(slug: str):
 def registrations(slug: str):
     event = get_event_or_404(slug)
     return render_template("events/registrations.html", event=event,
-                           registrations=services.registrations_of(event),
+                           registrations=services.registrations_of(
+                               event, live_only=event.status != "cancelled"),
                            counts=services.seat_counts([event.id])[event.id])
 
 

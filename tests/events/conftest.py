@@ -21,6 +21,9 @@ Times are aware UTC datetimes computed from the site's LOCAL wall-clock time
 - ``db_state()``: the number of rows of every table, to check that a refusal
   wrote nothing.
 - ``registrations_of(event)``: ``[(participant_key, status)]`` in id order.
+
+Helpers to import: ``PARIS``, ``local_day``, ``at``, ``local`` (a UTC moment in
+Paris time) and ``key(member, child=None)`` (a participant key).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from fablab.core.timeutil import local_today, utcnow
+from fablab.core.timeutil import local_today
 from fablab.extensions import db as _db
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -207,5 +210,3 @@ def registrations_of(db):
 def key(member, child=None) -> str:
     return f"c:{child.id}" if child is not None else f"m:{member.id}"
 
-
-__all__ = ["PARIS", "at", "key", "local", "local_day", "utcnow"]

@@ -170,6 +170,10 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("events.cancel", "POST"): STAFF,
     ("events.registrations", "GET"): STAFF,
     ("events.attend", "POST"): STAFF,
+    ("events.repair_cafe", "GET"): PUBLIC,
+    ("events.repair_items_csv", "GET"): PUBLIC,  # objects only, never their owners
+    ("events.repairs", "GET"): STAFF,
+    ("events.repairs", "POST"): STAFF,
 }
 
 # (endpoint, method, role) -> reason, for app bugs found by these tests (strict xfail).
@@ -211,6 +215,7 @@ class World:
     event_slug: str
     series_id: int
     registration_id: int
+    repair_category_id: int
 
     def url_values(self) -> dict[str, object]:
         """URL variables by name; a new variable name must be added here."""
@@ -247,7 +252,7 @@ def build_world(app) -> World:
     from fablab.core.timeutil import local_today, utcnow
     from fablab.booking.models import Booking, OpenSlot
     from fablab.booking.services import local_to_utc
-    from fablab.events.models import Event, EventSeries, Registration
+    from fablab.events.models import Event, EventSeries, Registration, RepairCategory, RepairItem
     from fablab.machines.models import Incident, Resource, Training, TrainingGrant
     from fablab.memberships.models import Membership, Tariff
 
@@ -301,28 +306,38 @@ def build_world(app) -> World:
                           starts_at=slot.starts_at, ends_at=slot.starts_at + timedelta(hours=1),
                           status="confirmed", purpose="Coupe privée de Zoé")
         _db.session.add(booking)
-        # Events: a published workshop in the future with the machine's slug (the
+        # Events: a published repair café in the future with the machine's slug (the
         # one "slug" URL value fits both routes), a club series that takes season
-        # enrolments with one session, and the victim's seat at the workshop.
+        # enrolments with one session, the victim's seat at the repair café and an
+        # object she brought to it.
         paris = ZoneInfo("Europe/Paris")
         event_day = today + timedelta(days=10)
-        event = Event(site_id=site.id, kind="workshop", audience="everyone", title="Atelier test",
+        event = Event(site_id=site.id, kind="repair_cafe", audience="everyone",
+                      title="Repair café test",
                       slug=resource.slug, status="published", capacity=8,
                       starts_at=local_to_utc(event_day, time(14), paris),
-                      ends_at=local_to_utc(event_day, time(17), paris))
+                      ends_at=local_to_utc(event_day, time(17), paris),
+                      animators=[staff])  # a staff animator: their first name is public
         series_day = today + timedelta(days=12)
         series = EventSeries(title="Club test", rule="weekly", weekday=series_day.isoweekday(),
                              start_time=time(17), end_time=time(19), first_day=series_day,
                              last_day=series_day, allows_enrolment=True)
         _db.session.add_all([event, series])
         _db.session.flush()
-        club_session = Event(site_id=site.id, series_id=series.id, kind="club", audience="teens",
-                        title="Club test", slug="club-test", status="published", capacity=8,
-                        starts_at=local_to_utc(series_day, time(17), paris),
-                        ends_at=local_to_utc(series_day, time(19), paris))
+        club_session = Event(site_id=site.id, series_id=series.id, kind="club",
+                             audience="teens", title="Club test", slug="club-test",
+                             status="published", capacity=8,
+                             starts_at=local_to_utc(series_day, time(17), paris),
+                             ends_at=local_to_utc(series_day, time(19), paris))
         registration = Registration(event=event, member_id=victim.id,
                                     participant_key=f"m:{victim.id}", status="confirmed")
-        _db.session.add_all([club_session, registration])
+        category = RepairCategory(name="Grille-pain test", weight_kg=1.5, co2e_kg=20)
+        _db.session.add_all([club_session, registration, category])
+        _db.session.flush()
+        _db.session.add(RepairItem(event_id=event.id, category_id=category.id,
+                                   owner_member_id=victim.id, brand="Moulinex",
+                                   problem="Ne chauffe plus.", outcome="fixed",
+                                   repairer_id=staff.id))
         _db.session.commit()
         world = World(
             member_id=member.id, staff_id=staff.id, admin_id=admin.id, victim_id=victim.id,
@@ -331,7 +346,8 @@ def build_world(app) -> World:
             tariff_code=tariff.code, site_id=site.id, resource_slug=resource.slug,
             training_id=training.id, grant_id=grant.id, incident_id=incident.id,
             slot_id=slot.id, booking_id=booking.id, event_slug=event.slug,
-            series_id=series.id, registration_id=registration.id)
+            series_id=series.id, registration_id=registration.id,
+            repair_category_id=category.id)
         _db.session.remove()
     return world
 
@@ -419,6 +435,10 @@ def form_for(endpoint: str, world: World) -> dict[str, object]:
             "allows_enrolment": "y", "publish_now": "y"},
         "events.cancel": {"reason": "Animateur malade"},
         "events.attend": {"attended": "1"},
+        "events.repairs": {"category_id": world.repair_category_id, "outcome": "repairable",
+                           "barrier": "spare_parts_unavailable", "owner": "",
+                           "owner_first_name": "Paul", "brand": "Seb", "model": "X1",
+                           "problem": "Le moteur force.", "repairer_id": "0", "notes": ""},
     }
     return forms.get(endpoint, {})
 
