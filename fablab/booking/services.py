@@ -238,9 +238,10 @@ def book(request: BookingRequest) -> Booking:
         status="pending" if resource.requires_approval else "confirmed",
         purpose=(request.purpose or "").strip()[:300],
         created_by_id=getattr(request.by, "id", member.id), quota_override=override)
-    db.session.add(booking)
     try:
+        # Added inside the savepoint: a lost race rolls back the savepoint only.
         with db.session.begin_nested():
+            db.session.add(booking)
             db.session.flush()
     except IntegrityError as error:
         if "no_overlap" not in str(error.orig):

@@ -151,13 +151,15 @@ def register(event: Event, participant: Participant, by: User | None = None) -> 
         child_id=participant.child.id if participant.child else None,
         participant_key=participant.key,
         status="confirmed" if confirmed < event.capacity else "waitlisted")
-    db.session.add(registration)
+    name = participant.name
     try:
+        # Added inside the savepoint: a lost race rolls back the savepoint only.
         with db.session.begin_nested():
+            db.session.add(registration)
             db.session.flush()
     except IntegrityError as error:
         raise DomainError(_("%(name)s is already registered for this event.",
-                            name=participant.name)) from error
+                            name=name)) from error
     if by is not None and by.id != participant.member.id:
         audit.record(by, "registration.create", registration, summary=participant.name)
     _notify(registration, "registration_confirmed" if registration.status == "confirmed"

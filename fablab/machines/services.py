@@ -194,13 +194,16 @@ def grant_training(actor, member, training: Training, note: str = "",
     expires_at = (granted_at + relativedelta(months=training.validity_months)
                   if training.validity_months else None)
     grant = standing_grant(member, training.id)
-    if grant is None:
+    creating = grant is None
+    if creating:
         grant = TrainingGrant(member_id=member.id, training_id=training.id)
-        db.session.add(grant)
     grant.granted_at, grant.expires_at = granted_at, expires_at
     grant.granted_by_id, grant.note = getattr(actor, "id", None), (note or "").strip()
     try:
+        # Added inside the savepoint: a concurrent grant rolls back the savepoint only.
         with db.session.begin_nested():
+            if creating:
+                db.session.add(grant)
             db.session.flush()
     except IntegrityError as error:  # a concurrent grant of the same training
         raise DomainError(_("This member was trained at the same moment; reload the page.")) \

@@ -106,7 +106,6 @@ class _Live:
 def live(make_app):
     """The app (CSRF and rate limits off) served on a free port, threaded."""
     from werkzeug.serving import make_server
-    import time; t0 = time.time()
 
     app = make_app(WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False,
                    SQLALCHEMY_ENGINE_OPTIONS={"pool_size": N + 2, "max_overflow": 10})
@@ -123,7 +122,6 @@ def live(make_app):
         # N pages at once, so that the pool opens its connections before the races.
         results = _race([(_Browser(live.base_url), "/events", None) for _ in range(N)])
         assert [r.status for r in results] == [200] * N, results
-        print("live", time.time() - t0)
         yield live
     finally:
         server.shutdown()
@@ -144,7 +142,6 @@ def _password_hash():
 def racers(live, create_member, _password_hash):
     """N members, each logged in through POST /login in their own browser (all
     at once): [(member, browser)]."""
-    import time; t0 = time.time()
     members = [create_member(name=f"Racer {i}", email=f"racer{i}@example.org", locale="en",
                              password_hash=_password_hash) for i in range(N)]
     browsers = [_Browser(live.base_url) for _ in members]
@@ -153,7 +150,6 @@ def racers(live, create_member, _password_hash):
     for response in results:
         assert response.status == 302, (response.status, response.body[:500])
         assert response.location_path != "/login"
-    print("racers", time.time() - t0)
     return list(zip(members, browsers))
 
 
@@ -285,15 +281,6 @@ def test_one_member_registering_from_several_tabs_at_once_gets_one_registration(
         request, database_url, live, racers, create_event, db):
     """A double click (five tabs here): one registration, the others the usual
     "already registered", never a 5xx. Five rounds."""
-    if database_url.startswith("postgresql"):
-        # SQLite queues the whole request (BEGIN IMMEDIATE): the check sees the
-        # first registration. PostgreSQL checks before taking the event's lock, so
-        # the unique index stops the second INSERT, which register() mishandles.
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "bug: events/services.py register() adds the registration before "
-            "db.session.begin_nested(), whose entry autoflushes it outside the savepoint; "
-            "the IntegrityError of a double submission (PostgreSQL) ends in "
-            "PendingRollbackError, an error 500")))
     member, browser = racers[0]
     tabs = [browser] + [_Browser(live.base_url, browser.jar) for _ in range(4)]
     failures = []

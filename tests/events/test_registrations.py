@@ -259,12 +259,6 @@ def test_a_cancelled_registration_does_not_block_registering_again(
                                        (key(member), "confirmed")]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: events/services.py register() adds the registration BEFORE "
-    "db.session.begin_nested(), whose entry autoflushes it outside the savepoint: the "
-    "IntegrityError rolls the whole transaction back and building the message "
-    "(participant.name) raises PendingRollbackError, an error 500, instead of the "
-    "DomainError 'already registered'"))
 def test_the_service_turns_a_lost_race_into_a_refusal(create_event, member, insert_registration,
                                                       run, registrations_of, monkeypatch):
     """Two requests at once pass the check; the index stops the second one, and
