@@ -43,6 +43,9 @@ class EventForm(FlaskForm):
                                                 validators=[Optional()],
                                                 description=_l("Empty: at the start."))
     animator_ids = SelectMultipleField(_l("Animators"), coerce=int, validators=[Optional()])
+    volunteers = StringField(_l("Volunteer animators"), validators=[Optional(), Length(max=1000)],
+                             description=_l("Members who help: their e-mail addresses or card "
+                                            "codes, separated by commas."))
     training_ids = SelectMultipleField(_l("Trainings granted to the participants"), coerce=int,
                                        validators=[Optional()],
                                        description=_l("For a training session: attending grants these trainings."))

@@ -214,6 +214,21 @@ def _event_form(form: EventForm, event: Event | None) -> EventForm:
     return form
 
 
+def _volunteer_ids(form: EventForm) -> list[int]:
+    """Members named in the volunteers field, by e-mail or card code."""
+    from fablab.accounts.services import member_by_email_or_card
+
+    ids = []
+    for value in (form.volunteers.data or "").split(","):
+        if value.strip():
+            member = member_by_email_or_card(value)
+            if member is None:
+                raise DomainError(_("No member has this e-mail address or card code: %(value)s",
+                                    value=value.strip()), "volunteers")
+            ids.append(member.id)
+    return ids
+
+
 def _fields(form: EventForm) -> dict:
     site = db.session.get(Site, form.site_id.data)
     zone = ZoneInfo(site.timezone if site else "Europe/Paris")
@@ -266,6 +281,7 @@ def _edit(event: Event | None):
         fields = _fields(form)
         prices = price_data(form, tariffs)
         try:
+            form.animator_ids.data = (form.animator_ids.data or []) + _volunteer_ids(form)
             if event is not None and "scope" in form and form.scope.data == "following":
                 count = services.update_following(
                     current_user, event, animator_ids=form.animator_ids.data,
@@ -299,6 +315,8 @@ def create_series():
             fields.pop(key)
         site = db.session.get(Site, form.site_id.data)
         try:
+            fields["animator_ids"] = (form.animator_ids.data or []) + _volunteer_ids(form)
+            fields["training_ids"] = form.training_ids.data or []
             series, count = services.create_series(
                 current_user, site, fields, form.rule.data, form.weekday.data, form.nth.data,
                 form.start_time.data, form.end_time.data, form.first_day.data,
