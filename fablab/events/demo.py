@@ -56,7 +56,14 @@ def load_events_demo(site, staff, member, people) -> None:
         summary="Une heure pour comprendre, une heure pour échanger.",
         starts_at=_at(today + timedelta(days=12), time(19), zone),
         ends_at=_at(today + timedelta(days=12), time(21), zone))
-    for event in (training, kids, talk):
+    sewing = save_event(
+        staff, None, site_id=site.id, kind="workshop", audience="adults", capacity=8,
+        title="Initiation à la machine à coudre",
+        summary="Enfiler, régler la tension, coudre droit : repartez avec une trousse.",
+        description="Pour grands débutants. Tissu fourni ; apportez vos chutes si vous en avez.",
+        starts_at=_at(today + timedelta(days=7), time(18, 30), zone),
+        ends_at=_at(today + timedelta(days=7), time(21), zone), animator_ids=[staff.id])
+    for event in (training, kids, talk, sewing):
         event.status = "published"
     db.session.flush()
 

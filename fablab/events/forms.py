@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField
 from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField, TimeField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
@@ -35,6 +36,9 @@ class EventForm(FlaskForm):
     summary = StringField(_l("Summary"), validators=[Optional(), Length(max=300)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)],
                                 description=_l("Markdown: **bold**, lists, links."))
+    image = FileField(_l("Image"), validators=[
+        FileAllowed(["jpg", "jpeg", "png", "webp"], _l("A photo in JPEG, PNG or WebP."))],
+        description=_l("JPEG, PNG or WebP, 10 MB at most. Leave empty to keep the current one."))
     requires_membership = BooleanField(_l("For members only"))
     registration_opens_at = DateTimeLocalField(_l("Registrations open"), format="%Y-%m-%dT%H:%M",
                                                validators=[Optional()],

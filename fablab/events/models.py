@@ -94,6 +94,7 @@ class Event(TimestampMixin, db.Model):
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     summary: Mapped[str] = mapped_column(String(300), default="")
     description: Mapped[str] = mapped_column(Text, default="")
+    image: Mapped[Optional[str]] = mapped_column(String(200))  # under UPLOAD_DIR
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     capacity: Mapped[int] = mapped_column(default=12)

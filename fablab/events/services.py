@@ -277,7 +277,7 @@ def promote_waiting(event: Event) -> list[Registration]:
 
 
 EVENT_FIELDS = ("site_id", "room_id", "kind", "audience", "min_age", "max_age", "title", "summary",
-                "description", "starts_at", "ends_at", "capacity", "requires_membership",
+                "description", "image", "starts_at", "ends_at", "capacity", "requires_membership",
                 "registration_opens_at", "registration_closes_at")
 
 
@@ -317,7 +317,7 @@ def save_event(actor, event: Event | None, animator_ids: list[int] | None = None
         moved = (event.starts_at != starts_at or event.ends_at != ends_at
                  or event.site_id != fields.get("site_id") or event.room_id != fields.get("room_id"))
     for key in EVENT_FIELDS:
-        if key in fields:
+        if key in fields and not (key == "image" and not fields[key]):
             value = fields[key]
             setattr(event, key, value.strip() if isinstance(value, str) else value)
     if animator_ids is not None:

@@ -20,6 +20,7 @@ from fablab.core.forms import price_data, show_error, with_price_fields
 from fablab.core.models import Site
 from fablab.core.permissions import staff_required
 from fablab.core.sites import active_sites
+from fablab.core.storage import save_image
 from fablab.extensions import db
 from fablab.events import bp, services
 from fablab.events.forms import EventForm, ParticipantsForm, ReasonForm, SeriesForm
@@ -282,6 +283,8 @@ def _edit(event: Event | None):
         prices = price_data(form, tariffs)
         try:
             form.animator_ids.data = (form.animator_ids.data or []) + _volunteer_ids(form)
+            if form.image.data:
+                fields["image"] = save_image(form.image.data.stream, "image")
             if event is not None and "scope" in form and form.scope.data == "following":
                 count = services.update_following(
                     current_user, event, animator_ids=form.animator_ids.data,
