@@ -52,3 +52,24 @@ def test_a_series_keeps_its_animators(staff_client, staff, create_site, db):
     events = db.session.scalars(select(Event)).all()
     assert len(events) == 3
     assert all([u.id for u in e.animators] == [staff.id] for e in events)
+
+
+def test_an_event_image_is_stored_under_a_random_name(staff_client, create_site, app, db,
+                                                      tmp_path):
+    import io
+
+    from PIL import Image
+
+    app.config["UPLOAD_DIR"] = str(tmp_path)
+    buffer = io.BytesIO()
+    Image.new("RGB", (800, 600), (10, 120, 90)).save(buffer, "PNG")
+    buffer.seek(0)
+    site = create_site()
+    response = staff_client.post("/events/new", data=event_form(
+        site.id, image=(buffer, "atelier.png")), content_type="multipart/form-data")
+    assert response.status_code == 302
+    event = db.session.scalar(select(Event))
+    assert event.image.endswith(".jpg") and "atelier" not in event.image
+    assert (tmp_path / event.image).is_file()
+    page = staff_client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert f"/uploads/{event.image}" in page
