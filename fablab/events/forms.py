@@ -46,11 +46,11 @@ class EventForm(FlaskForm):
     registration_closes_at = DateTimeLocalField(_l("Registrations close"), format="%Y-%m-%dT%H:%M",
                                                 validators=[Optional()],
                                                 description=_l("Empty: at the start."))
-    animator_ids = SelectMultipleField(_l("Animators"), coerce=int, validators=[Optional()])
+    animator_ids = CheckboxesField(_l("Animators"), coerce=int, validators=[Optional()])
     volunteers = StringField(_l("Volunteer animators"), validators=[Optional(), Length(max=1000)],
                              description=_l("Members who help: their e-mail addresses or card "
                                             "codes, separated by commas."))
-    training_ids = SelectMultipleField(_l("Trainings granted to the participants"), coerce=int,
+    training_ids = CheckboxesField(_l("Trainings granted to the participants"), coerce=int,
                                        validators=[Optional()],
                                        description=_l("For a training session: attending grants these trainings."))
     scope = SelectField(_l("Apply to"), choices=[("one", _l("This event only")),
