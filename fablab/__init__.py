@@ -142,11 +142,14 @@ def _register_blueprints(app: Flask) -> None:
     from fablab.accounts import bp as accounts_bp
     from fablab.booking import bp as booking_bp
     from fablab.core import bp as core_bp
+    from fablab.desk import bp as desk_bp
     from fablab.events import bp as events_bp
+    from fablab.loans import bp as loans_bp
     from fablab.machines import bp as machines_bp
     from fablab.memberships import bp as memberships_bp
 
-    for blueprint in (core_bp, accounts_bp, memberships_bp, machines_bp, booking_bp, events_bp):
+    for blueprint in (core_bp, accounts_bp, memberships_bp, machines_bp, booking_bp, events_bp,
+                      loans_bp, desk_bp):
         app.register_blueprint(blueprint)
 
 

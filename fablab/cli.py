@@ -17,6 +17,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(memberships_cli)
     app.cli.add_command(booking_cli)
     app.cli.add_command(events_cli)
+    app.cli.add_command(loans_cli)
 
 
 @click.command("create-admin")
@@ -140,3 +141,19 @@ def events_remind() -> None:
     count = send_reminders()
     db.session.commit()
     click.echo(f"{count} reminder(s) queued.")
+
+
+@click.group("loans", cls=AppGroup)
+def loans_cli() -> None:
+    """Lending library tasks."""
+
+
+@loans_cli.command("daily")
+def loans_daily() -> None:
+    """End the holds not collected in time and queue the overdue notices (run it daily)."""
+    from fablab.loans.services import expire_holds, send_overdue_notices
+
+    expired = expire_holds()
+    notices = send_overdue_notices()
+    db.session.commit()
+    click.echo(f"{expired} hold(s) expired, {notices} notice(s) queued.")

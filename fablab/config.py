@@ -60,6 +60,13 @@ class DefaultConfig:
     # (the Restart Project's displacement rate).
     REPAIR_DISPLACEMENT = 0.5
 
+    # Lending library: items a member may borrow at once (per tariff code if set),
+    # days a returned item is kept for the member who holds it, the label code prefix.
+    LOAN_ITEM_LIMIT = 5
+    LOAN_LIMIT_BY_TARIFF: dict[str, int] = {}
+    HOLD_KEEP_DAYS = 3
+    ITEM_CODE_PREFIX = "OBJ-"
+
     LANGUAGES = ("fr", "en")
     DEFAULT_LOCALE = "fr"
 

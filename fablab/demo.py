@@ -106,6 +106,11 @@ def load_demo() -> None:
     load_events_demo(site, staff, member, people)
     db.session.flush()
 
+    from fablab.loans.demo import load_loans_demo
+
+    load_loans_demo(site, staff, member, people)
+    db.session.flush()
+
 
 def _account(name: str, email: str, role: str, **fields) -> User:
     user = User(name=name, email=email, role=role, email_confirmed_at=utcnow(), **fields)

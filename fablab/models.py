@@ -5,6 +5,7 @@ from fablab.booking.models import Booking, Closure, OpenSlot, SlotSeries  # noqa
 from fablab.events.models import (Event, EventPrice, EventSeries, Registration,  # noqa: F401
                                   RepairCategory, RepairItem)
 from fablab.core.models import AuditLog, OutboxMessage, Site  # noqa: F401
+from fablab.loans.models import Hold, Item, ItemCondition, ItemEvent, Loan  # noqa: F401
 from fablab.machines.models import (Incident, Resource, ResourcePrice, Training,  # noqa: F401
                                     TrainingGrant)
 from fablab.memberships.models import Membership, Tariff  # noqa: F401

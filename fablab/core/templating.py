@@ -22,6 +22,8 @@ MAIN_MENU = (
 
 STAFF_MENU = (
     ("desk.index", _l("Desk")),
+    ("desk.scan", _l("Scan station")),
+    ("loans.overview", _l("Loans")),
     ("booking.day", _l("Bookings of the day")),
     ("booking.slots", _l("Open-lab slots")),
     ("machines.trainings", _l("Trainings")),
@@ -84,6 +86,7 @@ def init_app(app: Flask) -> None:
     from fablab.booking.services import STATUS_LABELS as BOOKING_STATUS_LABELS
     from fablab.events.services import AUDIENCE_LABELS, KIND_LABELS as EVENT_KIND_LABELS
     from fablab.events.services import REGISTRATION_LABELS
+    from fablab.loans import services as loans
     from fablab.machines.services import KIND_LABELS, STATUS_LABELS
     from fablab.memberships.services import PAYMENT_LABELS, tariff_label
 
@@ -101,6 +104,9 @@ def init_app(app: Flask) -> None:
         booking_statuses=BOOKING_STATUS_LABELS, timedelta=timedelta,
         event_kinds=EVENT_KIND_LABELS, audiences=AUDIENCE_LABELS,
         registration_statuses=REGISTRATION_LABELS,
+        item_statuses=loans.STATUS_LABELS, lendable_labels=loans.LENDABLE_LABELS,
+        item_event_labels=loans.EVENT_LABELS, hold_statuses=loans.HOLD_LABELS,
+        condition_label=loans.condition_label,
     )
 
     @app.context_processor

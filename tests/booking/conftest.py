@@ -32,44 +32,23 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from dateutil.relativedelta import relativedelta
 
 from fablab.booking.services import local_to_utc
-from fablab.core.timeutil import local_today, utcnow
+from fablab.core.timeutil import utcnow
 from fablab.extensions import db as _db
+from tests.support.db_helpers import PARIS, local_day, save
+from tests.support.db_helpers import run  # noqa: F401  (the fixture, shared)
 
-PARIS = ZoneInfo("Europe/Paris")
 _counter = itertools.count(1)
-
-
-def local_day(offset: int = 0) -> date:
-    """The site's local date, ``offset`` days from today."""
-    return local_today(PARIS) + timedelta(days=offset)
 
 
 def at(day: date, hhmm: str) -> datetime:
     """The site's local wall-clock time ``hhmm`` on ``day``, as aware UTC."""
     hours, minutes = map(int, hhmm.split(":"))
     return local_to_utc(day, time(hours, minutes), PARIS)
-
-
-def _detach(obj):
-    _db.session.refresh(obj)
-    _db.session.expunge(obj)
-    return obj
-
-
-def _detach_result(result):
-    if isinstance(result, _db.Model):
-        return _detach(result)
-    if isinstance(result, tuple):
-        return tuple(_detach_result(item) for item in result)
-    if isinstance(result, list):
-        return [_detach_result(item) for item in result]
-    return result
 
 
 @pytest.fixture
@@ -81,9 +60,7 @@ def create_training(app):
         with app.app_context():
             training = Training(name=name or f"Training {n}", description=description,
                                 validity_months=validity_months)
-            _db.session.add(training)
-            _db.session.commit()
-            return _detach(training)
+            return save(training)
 
     return factory
 
@@ -102,9 +79,7 @@ def create_resource(app):
             resource = Resource(site_id=site.id,
                                 training_id=training.id if training is not None else None,
                                 **values)
-            _db.session.add(resource)
-            _db.session.commit()
-            return _detach(resource)
+            return save(resource)
 
     return factory
 
@@ -121,9 +96,7 @@ def grant(app):
                 member_id=member.id, training_id=training.id, granted_at=granted_at,
                 expires_at=granted_at + relativedelta(months=months) if months else None,
                 revoked_at=utcnow() if revoked else None)
-            _db.session.add(record)
-            _db.session.commit()
-            return _detach(record)
+            return save(record)
 
     return factory
 
@@ -137,9 +110,7 @@ def create_slot(app):
             slot = OpenSlot(site_id=site.id, starts_at=starts_at, ends_at=ends_at,
                             capacity=capacity, cancelled_at=utcnow() if cancelled else None,
                             **fields)
-            _db.session.add(slot)
-            _db.session.commit()
-            return _detach(slot)
+            return save(slot)
 
     return factory
 
@@ -154,35 +125,9 @@ def insert_booking(app):
             booking = Booking(resource_id=resource.id, member_id=member.id,
                               slot_id=slot.id if slot is not None else None,
                               starts_at=starts_at, ends_at=ends_at, status=status, **fields)
-            _db.session.add(booking)
-            try:
-                _db.session.commit()
-            except Exception:
-                _db.session.rollback()
-                raise
-            return _detach(booking)
+            return save(booking)
 
     return factory
-
-
-@pytest.fixture
-def run(app):
-    """Call a service as a view would: in a request context, then commit; on any
-    error roll back (nothing written) and re-raise."""
-
-    def runner(fn, **objects):
-        with app.test_request_context(headers={"Accept-Language": "en"}):
-            loaded = {name: (_db.session.get(type(obj), obj.id) if obj is not None else None)
-                      for name, obj in objects.items()}
-            try:
-                result = fn(**loaded)
-                _db.session.commit()
-            except Exception:
-                _db.session.rollback()
-                raise
-            return _detach_result(result)
-
-    return runner
 
 
 @pytest.fixture

@@ -13,13 +13,6 @@ slots at once, and two bookings by one staff member at once do not deadlock.
 
 from __future__ import annotations
 
-import http.cookiejar
-import logging
-import threading
-import urllib.error
-import urllib.parse
-import urllib.request
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,127 +20,22 @@ import pytest
 from sqlalchemy import select
 
 from fablab.extensions import db as _db
+from tests.support.db_helpers import detach, save
+from tests.support.live_server import (Browser, Live, check_no_server_error, live_server, log_in,
+                                       race)
 
 N = 12
 PASSWORD = "race-condition-pw-42"
-TIMEOUT = 30  # seconds, for every HTTP request and the barrier
 PARIS = ZoneInfo("Europe/Paris")
 ALREADY_BOOKED = "This time is already booked"
 SLOT_FULL = "This open slot is full"
 
 
-# --- a tiny browser: urllib with a cookie jar, redirects not followed ------------------------
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None  # give the 3xx back to the caller (as an HTTPError)
-
-
-@dataclass
-class _Response:
-    status: int
-    location: str | None
-    body: str
-
-    @property
-    def location_path(self) -> str | None:
-        return urllib.parse.urlsplit(self.location).path if self.location else None
-
-
-class _Browser:
-    """One member's browser: its own cookie jar, so its own Flask session."""
-
-    def __init__(self, base_url: str):
-        self.base_url = base_url
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}),  # never go through an http_proxy
-            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
-
-    def request(self, path: str, data: dict | None = None) -> _Response:
-        url = path if path.startswith("http") else self.base_url + path
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        req = urllib.request.Request(url, data=body, headers={"Accept-Language": "en"})
-        try:
-            with self.opener.open(req, timeout=TIMEOUT) as response:
-                return _Response(response.status, response.headers.get("Location"),
-                                 response.read().decode("utf-8", "replace"))
-        except urllib.error.HTTPError as error:  # 3xx (not followed), 4xx, 5xx
-            with error:
-                return _Response(error.code, error.headers.get("Location"),
-                                 error.read().decode("utf-8", "replace"))
-
-    def get(self, path: str) -> _Response:
-        return self.request(path)
-
-    def post(self, path: str, data: dict) -> _Response:
-        return self.request(path, data)
-
-
-# --- the live server ---------------------------------------------------------------------------
-
-
-class _ErrorCollector(logging.Handler):
-    def __init__(self):
-        super().__init__(level=logging.ERROR)
-        self.errors: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.errors.append(self.format(record))
-
-
-@dataclass
-class _Live:
-    app: object
-    base_url: str
-    errors: list[str] = field(default_factory=list)
-
-
 @pytest.fixture
 def _live(make_app):
-    """The app (CSRF and rate limits off) served on a free port, threaded."""
-    from werkzeug.serving import make_server
-
-    # A pool that keeps a connection per racer: the racers do not queue to connect.
-    app = make_app(WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False,
-                   SQLALCHEMY_ENGINE_OPTIONS={"pool_size": N + 2, "max_overflow": 10})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    collector = _ErrorCollector()
-    app.logger.addHandler(collector)
-    # Alembic's fileConfig (the migrations, run once per database) disables the
-    # loggers that existed then, "fablab" among them: errors would go unseen.
-    was_disabled, app.logger.disabled = app.logger.disabled, False
-    thread = threading.Thread(target=server.serve_forever, name="race-server", daemon=True)
-    thread.start()
-    try:
-        live = _Live(app, f"http://127.0.0.1:{server.server_port}", collector.errors)
-        _warm_up(live)
+    """The app served on a free port, threaded (see tests/support/live_server.py)."""
+    with live_server(make_app, racers=N, warm_up_path="/machines") as live:
         yield live
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        app.logger.removeHandler(collector)
-        app.logger.disabled = was_disabled
-
-
-def _warm_up(live: _Live) -> None:
-    """N pages at once, so that the pool opens its connections before the races."""
-    browsers = [_Browser(live.base_url) for _ in range(N)]
-    barrier = threading.Barrier(N, timeout=TIMEOUT)
-    statuses: list[int] = []
-
-    def run(browser: _Browser) -> None:
-        barrier.wait()
-        statuses.append(browser.get("/machines").status)
-
-    threads = [threading.Thread(target=run, args=(b,), daemon=True) for b in browsers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=TIMEOUT + 10)
-    assert statuses == [200] * N, statuses
 
 
 # --- data ----------------------------------------------------------------------------------------
@@ -165,10 +53,7 @@ def _make_resources(app):
                          for i in range(count)]
             _db.session.add_all(resources)
             _db.session.commit()
-            for resource in resources:
-                _db.session.refresh(resource)
-                _db.session.expunge(resource)
-            return resources
+            return [detach(resource) for resource in resources]
 
     return factory
 
@@ -182,11 +67,7 @@ def _make_slot(app):
         with app.app_context():
             slot = OpenSlot(site_id=site.id, starts_at=local_to_utc(day, start, PARIS),
                             ends_at=local_to_utc(day, end, PARIS), capacity=capacity)
-            _db.session.add(slot)
-            _db.session.commit()
-            _db.session.refresh(slot)
-            _db.session.expunge(slot)
-            return slot
+            return save(slot)
 
     return factory
 
@@ -196,17 +77,15 @@ def _logged_in_members(create_member, create_membership, create_tariff):
     """N members with an active membership, each logged in through POST /login
     in their own browser. Returns [(member, browser)]."""
 
-    def factory(live: _Live):
+    def factory(live: Live):
         tariff = create_tariff()
         pairs = []
         for i in range(N):
             member = create_member(name=f"Racer {i}", email=f"racer{i}@example.org",
                                    password=PASSWORD, locale="en")
             create_membership(member, tariff=tariff)
-            browser = _Browser(live.base_url)
-            response = browser.post("/login", {"email": member.email, "password": PASSWORD})
-            assert response.status == 302, (response.status, response.body[:500])
-            assert response.location_path != "/login"
+            browser = Browser(live.base_url)
+            log_in(browser, member.email, PASSWORD)
             assert any(cookie.name == "session" for cookie in browser.jar)
             pairs.append((member, browser))
         return pairs
@@ -220,41 +99,9 @@ def _future_day() -> date:
     return local_today(PARIS) + timedelta(days=3)
 
 
-def _race(requests: list[tuple[_Browser, str, dict]]) -> list[_Response | BaseException]:
-    """Send every request at the same instant; one thread per request."""
-    barrier = threading.Barrier(len(requests), timeout=TIMEOUT)
-    results: list[_Response | BaseException | None] = [None] * len(requests)
-
-    def run(index: int, browser: _Browser, path: str, data: dict) -> None:
-        try:
-            barrier.wait()
-            results[index] = browser.post(path, data)
-        except BaseException as error:  # reported by the caller
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, *request), daemon=True)
-               for i, request in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=TIMEOUT + 10)
-    assert not any(thread.is_alive() for thread in threads), "a request never came back"
-    return results
-
-
 def _form(day: date, start: time, end: time) -> dict:
     return {"day": day.isoformat(), "start": start.strftime("%H:%M"),
             "end": end.strftime("%H:%M")}
-
-
-def _check_no_server_error(results, live: _Live) -> list[_Response]:
-    for result in results:
-        assert not isinstance(result, BaseException), repr(result)
-    statuses = [r.status for r in results]
-    assert all(status < 500 for status in statuses), (statuses, live.errors)
-    assert all(status == 302 for status in statuses), statuses
-    assert live.errors == []
-    return results
 
 
 # --- the tests -----------------------------------------------------------------------------------
@@ -275,8 +122,8 @@ def test_one_machine_one_time_only_one_member_wins(_live, db, create_site, _make
     # Three rounds, three times: each is a fresh race between the N members.
     for start in (time(14, 0), time(15, 0), time(16, 0)):
         end = time(start.hour + 1, 0)
-        results = _check_no_server_error(
-            _race([(browser, book_path, _form(day, start, end)) for _, browser in members]),
+        results = check_no_server_error(
+            race([(browser, book_path, _form(day, start, end)) for _, browser in members]),
             _live)
 
         starts_at, ends_at = local_to_utc(day, start, PARIS), local_to_utc(day, end, PARIS)
@@ -319,8 +166,8 @@ def test_slot_capacity_holds_when_members_book_different_machines_at_once(
         slot = _make_slot(site, day, start, end, capacity=capacity)
         booking_start = time(start.hour + 1, 0)
         form = _form(day, booking_start, end)
-        results = _check_no_server_error(
-            _race([(browser, f"/machines/{machine.slug}/book", form)
+        results = check_no_server_error(
+            race([(browser, f"/machines/{machine.slug}/book", form)
                    for (_, browser), machine in zip(members, machines)]), _live)
 
         db.session.expire_all()
@@ -367,12 +214,12 @@ def test_weekly_quota_holds_when_one_member_books_several_slots_at_once(
         member = create_member(name=f"Greedy {round_}", email=f"greedy{round_}@example.org",
                                password=PASSWORD, locale="en")
         create_membership(member, tariff=tariff)
-        browser = _Browser(_live.base_url)
+        browser = Browser(_live.base_url)
         response = browser.post("/login", {"email": member.email, "password": PASSWORD})
         assert response.status == 302
 
         # One session for all: the same member in several tabs.
-        results = _check_no_server_error(_race([
+        results = check_no_server_error(race([
             (browser, f"/machines/{machine.slug}/book", _form(day, start, end))
             for machine, (day, start, end) in zip(machines, times)]), _live)
 
@@ -410,7 +257,7 @@ def test_staff_booking_for_a_member_and_for_themself_at_once_do_not_deadlock(
     walk_in = create_member(name="Walk-in", email="walkin@example.org", locale="en")
     create_membership(staff, tariff=tariff)
     create_membership(walk_in, tariff=tariff)
-    tabs = [_Browser(_live.base_url), _Browser(_live.base_url)]
+    tabs = [Browser(_live.base_url), Browser(_live.base_url)]
     for tab in tabs:
         assert tab.post("/login", {"email": staff.email, "password": PASSWORD}).status == 302
     machines = _make_resources(site, 4, "saw")
@@ -421,7 +268,7 @@ def test_staff_booking_for_a_member_and_for_themself_at_once_do_not_deadlock(
         start = time(8 + round_ % 24 // 2, 30 * (round_ % 2))
         end = (datetime.combine(day, start) + timedelta(minutes=30)).time()
         form = _form(day, start, end)
-        results = _race([
+        results = race([
             (tabs[0], f"/machines/{first[0].slug}/book",
              {**form, "member": walk_in.email, "override": "y"}),
             (tabs[1], f"/machines/{first[1].slug}/book", {**form, "override": "y"}),

@@ -13,16 +13,15 @@ counted again: the counts must be equal.
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 
-from fablab.extensions import db as _db
+from tests.support.query_counter import count_queries
 
 PARIS = ZoneInfo("Europe/Paris")
 RESOURCES = 20
@@ -149,26 +148,6 @@ def _add_bookings(db, world: _World, up_to: int) -> None:
     assert db.session.scalar(select(func.count(Booking.id))) == up_to
 
 
-def _count_queries(app, client, url: str) -> tuple[list[str], str]:
-    """The SQL statements the app runs while serving ``url``, and the page."""
-    with app.app_context():
-        engine = _db.engine
-    statements: list[str] = []
-    here = threading.get_ident()
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if threading.get_ident() == here:
-            statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        response = client.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-    assert response.status_code == 200, (url, response.status_code)
-    return statements, response.get_data(as_text=True)
-
-
 def _normalise(statement: str) -> str:
     return re.sub(r"\s+", " ", statement).strip()[:160]
 
@@ -190,12 +169,12 @@ def test_page_queries_do_not_grow_with_bookings(page, app, db, _world, login_as)
     url = url_of(_world)
 
     _add_bookings(db, _world, FEW)
-    _count_queries(app, client, url)  # warm-up: first-request work is not counted
-    few, page_few = _count_queries(app, client, url)
-    assert few == _count_queries(app, client, url)[0], "the count is not stable"
+    count_queries(app, client, url)  # warm-up: first-request work is not counted
+    few, page_few = count_queries(app, client, url)
+    assert few == count_queries(app, client, url)[0], "the count is not stable"
 
     _add_bookings(db, _world, MANY)
-    many, page_many = _count_queries(app, client, url)
+    many, page_many = count_queries(app, client, url)
 
     # The page does show the bookings (otherwise equal counts would prove nothing).
     if page in ("day-staff", "my-bookings"):

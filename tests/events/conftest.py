@@ -28,23 +28,18 @@ Paris time) and ``key(member, child=None)`` (a participant key).
 
 from __future__ import annotations
 
+import functools
 import itertools
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from fablab.core.timeutil import local_today
-from fablab.extensions import db as _db
+from tests.support.db_helpers import PARIS, local_day, row_counts, save
+from tests.support.db_helpers import run  # noqa: F401  (the fixture, shared)
 
-PARIS = ZoneInfo("Europe/Paris")
 _counter = itertools.count(1)
-
-
-def local_day(offset: int = 0) -> date:
-    """The site's local date, ``offset`` days from today."""
-    return local_today(PARIS) + timedelta(days=offset)
 
 
 def at(day: date, hhmm: str) -> datetime:
@@ -55,20 +50,6 @@ def at(day: date, hhmm: str) -> datetime:
 
 def local(moment: datetime) -> datetime:
     return moment.astimezone(PARIS)
-
-
-def _detach(obj):
-    _db.session.refresh(obj)
-    _db.session.expunge(obj)
-    return obj
-
-
-def _detach_result(result):
-    if isinstance(result, _db.Model):
-        return _detach(result)
-    if isinstance(result, (tuple, list)):
-        return type(result)(_detach_result(item) for item in result)
-    return result
 
 
 @pytest.fixture
@@ -89,9 +70,7 @@ def create_event(app, site):
         values.update(fields)
         with app.app_context():
             event = Event(site_id=(on_site or site).id, **values)
-            _db.session.add(event)
-            _db.session.commit()
-            return _detach(event)
+            return save(event)
 
     return factory
 
@@ -105,9 +84,7 @@ def create_child(app):
         with app.app_context():
             child = Child(guardian_id=guardian.id, first_name=first_name or f"Child {n}",
                           birth_year=birth_year)
-            _db.session.add(child)
-            _db.session.commit()
-            return _detach(child)
+            return save(child)
 
     return factory
 
@@ -121,9 +98,7 @@ def create_training(app):
         with app.app_context():
             training = Training(name=name or f"Training {n}", description="",
                                 validity_months=validity_months)
-            _db.session.add(training)
-            _db.session.commit()
-            return _detach(training)
+            return save(training)
 
     return factory
 
@@ -140,35 +115,9 @@ def insert_registration(app):
                 child_id=child.id if child is not None else None,
                 participant_key=f"c:{child.id}" if child is not None else f"m:{member.id}",
                 status=status, **fields)
-            _db.session.add(registration)
-            try:
-                _db.session.commit()
-            except Exception:
-                _db.session.rollback()
-                raise
-            return _detach(registration)
+            return save(registration)
 
     return factory
-
-
-@pytest.fixture
-def run(app):
-    """Call a service as a view would: in a request context, then commit; on any
-    error roll back (nothing written) and re-raise."""
-
-    def runner(fn, **objects):
-        with app.test_request_context(headers={"Accept-Language": "en"}):
-            loaded = {name: (_db.session.get(type(obj), obj.id) if obj is not None else None)
-                      for name, obj in objects.items()}
-            try:
-                result = fn(**loaded)
-                _db.session.commit()
-            except Exception:
-                _db.session.rollback()
-                raise
-            return _detach_result(result)
-
-    return runner
 
 
 @pytest.fixture
@@ -187,11 +136,7 @@ def register_as(run):
 def db_state(db):
     """The number of rows of every table (a refusal must leave it unchanged)."""
 
-    def state() -> dict[str, int]:
-        return {table.name: db.session.scalar(select(func.count()).select_from(table))
-                for table in _db.metadata.sorted_tables}
-
-    return state
+    return functools.partial(row_counts, db.session)
 
 
 @pytest.fixture

@@ -13,122 +13,24 @@ registering at once (a double click).
 
 from __future__ import annotations
 
-import http.cookiejar
-import logging
-import threading
-import urllib.error
-import urllib.parse
-import urllib.request
-from dataclasses import dataclass, field
-
 import pytest
 from sqlalchemy import select
 
 from fablab.events.models import Registration
+from tests.support.live_server import (Browser, Response, check_logged_in, check_no_server_error,
+                                       live_server, race)
 
 N = 10
 PASSWORD = "race-condition-pw-42"
-TIMEOUT = 30  # seconds, for every HTTP request and the barrier
 REGISTERED = "is registered."
 WAITLISTED = "is on the waiting list"
 
 
-# --- a tiny browser: urllib with a cookie jar, redirects not followed ------------------------
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None  # give the 3xx back to the caller (as an HTTPError)
-
-
-@dataclass
-class _Response:
-    status: int
-    location: str | None
-    body: str
-
-    @property
-    def location_path(self) -> str | None:
-        return urllib.parse.urlsplit(self.location).path if self.location else None
-
-
-class _Browser:
-    """One member's browser: its own cookie jar, so its own Flask session (or
-    another browser's jar: another tab of the same session)."""
-
-    def __init__(self, base_url: str, jar: http.cookiejar.CookieJar | None = None):
-        self.base_url = base_url
-        self.jar = jar if jar is not None else http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(
-            urllib.request.ProxyHandler({}),  # never go through an http_proxy
-            urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
-
-    def request(self, path: str, data: dict | None = None) -> _Response:
-        url = path if path.startswith("http") else self.base_url + path
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        req = urllib.request.Request(url, data=body, headers={"Accept-Language": "en"})
-        try:
-            with self.opener.open(req, timeout=TIMEOUT) as response:
-                return _Response(response.status, response.headers.get("Location"),
-                                 response.read().decode("utf-8", "replace"))
-        except urllib.error.HTTPError as error:  # 3xx (not followed), 4xx, 5xx
-            with error:
-                return _Response(error.code, error.headers.get("Location"),
-                                 error.read().decode("utf-8", "replace"))
-
-    def get(self, path: str) -> _Response:
-        return self.request(path)
-
-    def post(self, path: str, data: dict) -> _Response:
-        return self.request(path, data)
-
-
-# --- the live server ---------------------------------------------------------------------------
-
-
-class _ErrorCollector(logging.Handler):
-    def __init__(self):
-        super().__init__(level=logging.ERROR)
-        self.errors: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.errors.append(self.format(record))
-
-
-@dataclass
-class _Live:
-    app: object
-    base_url: str
-    errors: list[str] = field(default_factory=list)
-
-
 @pytest.fixture
 def live(make_app):
-    """The app (CSRF and rate limits off) served on a free port, threaded."""
-    from werkzeug.serving import make_server
-
-    app = make_app(WTF_CSRF_ENABLED=False, RATELIMIT_ENABLED=False,
-                   SQLALCHEMY_ENGINE_OPTIONS={"pool_size": N + 2, "max_overflow": 10})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    collector = _ErrorCollector()
-    app.logger.addHandler(collector)
-    # Alembic's fileConfig (run once per database) disables the loggers that
-    # existed then, "fablab" among them: errors would go unseen.
-    was_disabled, app.logger.disabled = app.logger.disabled, False
-    thread = threading.Thread(target=server.serve_forever, name="race-server", daemon=True)
-    thread.start()
-    try:
-        live = _Live(app, f"http://127.0.0.1:{server.server_port}", collector.errors)
-        # N pages at once, so that the pool opens its connections before the races.
-        results = _race([(_Browser(live.base_url), "/events", None) for _ in range(N)])
-        assert [r.status for r in results] == [200] * N, results
+    """The app served on a free port, threaded (see tests/support/live_server.py)."""
+    with live_server(make_app, racers=N, warm_up_path="/events") as live:
         yield live
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        app.logger.removeHandler(collector)
-        app.logger.disabled = was_disabled
 
 
 @pytest.fixture(scope="module")
@@ -144,44 +46,20 @@ def racers(live, create_member, _password_hash):
     at once): [(member, browser)]."""
     members = [create_member(name=f"Racer {i}", email=f"racer{i}@example.org", locale="en",
                              password_hash=_password_hash) for i in range(N)]
-    browsers = [_Browser(live.base_url) for _ in members]
+    browsers = [Browser(live.base_url) for _ in members]
     results = _race([(browser, "/login", {"email": member.email, "password": PASSWORD})
                      for member, browser in zip(members, browsers)])
     for response in results:
-        assert response.status == 302, (response.status, response.body[:500])
-        assert response.location_path != "/login"
+        check_logged_in(response)
     return list(zip(members, browsers))
 
 
-def _race(requests: list[tuple[_Browser, str, dict | None]]) -> list[_Response]:
-    """Send every request at the same instant; one thread per request."""
-    barrier = threading.Barrier(len(requests), timeout=TIMEOUT)
-    results: list[_Response | BaseException | None] = [None] * len(requests)
-
-    def run(index: int, browser: _Browser, path: str, data: dict | None) -> None:
-        try:
-            barrier.wait()
-            results[index] = browser.request(path, data)
-        except BaseException as error:  # reported below
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, *request), daemon=True)
-               for i, request in enumerate(requests)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=TIMEOUT + 10)
-    assert not any(thread.is_alive() for thread in threads), "a request never came back"
+def _race(requests: list[tuple[Browser, str, dict | None]]) -> list[Response]:
+    """Send every request at the same instant; each must come back with a response."""
+    results = race(requests)
     for result in results:
-        assert isinstance(result, _Response), repr(result)
+        assert isinstance(result, Response), repr(result)
     return results
-
-
-def _check_no_server_error(results: list[_Response], live: _Live) -> None:
-    statuses = [r.status for r in results]
-    assert all(status < 500 for status in statuses), (statuses, live.errors[:1])
-    assert statuses == [302] * len(results), statuses
-    assert live.errors == []
 
 
 def _registrations(db, event) -> list[Registration]:
@@ -209,7 +87,7 @@ def test_ten_members_register_at_once_for_the_last_seat(live, racers, create_eve
         event = create_event(capacity=1, title=f"Race {round_}", slug=f"race-{round_}")
         results = _race([(browser, f"/events/{event.slug}/register", {"participants": "me"})
                          for _, browser in racers])
-        _check_no_server_error(results, live)
+        check_no_server_error(results, live)
         assert {r.location_path for r in results} == {f"/events/{event.slug}"}
 
         registrations = _registrations(db, event)
@@ -240,7 +118,7 @@ def test_a_cancellation_and_a_registration_at_once_leave_no_seat_empty(
             (holder_browser, f"/registrations/{seat.id}/cancel", {}),
             (newcomer_browser, f"/events/{event.slug}/register", {"participants": "me"}),
         ])
-        _check_no_server_error(results, live)
+        check_no_server_error(results, live)
 
         registrations = _registrations(db, event)
         assert [(r.member_id, r.status) for r in registrations] == [
@@ -264,7 +142,7 @@ def test_cancellations_and_registrations_at_once_keep_first_come_first_served(
             [(browsers[i], f"/registrations/{seats[i].id}/cancel", {}) for i in range(3)]
             + [(browsers[i], f"/events/{event.slug}/register", {"participants": "me"})
                for i in range(5, N)])
-        _check_no_server_error(results, live)
+        check_no_server_error(results, live)
 
         registrations = _registrations(db, event)
         _check_the_waiting_list(registrations, 3)
@@ -282,7 +160,7 @@ def test_one_member_registering_from_several_tabs_at_once_gets_one_registration(
     """A double click (five tabs here): one registration, the others the usual
     "already registered", never a 5xx. Five rounds."""
     member, browser = racers[0]
-    tabs = [browser] + [_Browser(live.base_url, browser.jar) for _ in range(4)]
+    tabs = [browser] + [Browser(live.base_url, browser.jar) for _ in range(4)]
     failures = []
     for round_ in range(5):
         event = create_event(capacity=5, title=f"Double {round_}", slug=f"double-{round_}")

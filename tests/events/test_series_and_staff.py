@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import calendar
 import re
-import threading
 from datetime import date, time, timedelta
 
 import pytest
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, insert, select, update
 
 from fablab.core.errors import DomainError
@@ -23,6 +21,7 @@ from fablab.events.services import EVENT_FIELDS
 from fablab.extensions import db as _db
 from fablab.machines.models import TrainingGrant
 from tests.events.conftest import PARIS, at, key, local, local_day
+from tests.support.query_counter import count_queries
 
 
 def fresh(db, model, id_):
@@ -591,25 +590,6 @@ def test_moving_the_following_events_by_a_day_keeps_their_local_time(site, staff
 # --- the number of queries of the events list ------------------------------------------------
 
 
-def _count_queries(app, client, url: str) -> tuple[list[str], str]:
-    with app.app_context():
-        engine = _db.engine
-    statements: list[str] = []
-    here = threading.get_ident()
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if threading.get_ident() == here:
-            statements.append(statement)
-
-    sa_event.listen(engine, "before_cursor_execute", count)
-    try:
-        response = client.get(url)
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", count)
-    assert response.status_code == 200, (url, response.status_code)
-    return statements, response.get_data(as_text=True)
-
-
 def _add_events(db, sites, members, tariff, up_to: int, already: int) -> None:
     """Published events (one in five a draft, one in seven cancelled) on two
     sites, each with registrations: two seats, one waiting, one cancelled, and a
@@ -654,11 +634,11 @@ def test_the_events_list_makes_as_many_queries_with_60_events_as_with_5(
         login_as(member if who == "member" else staff)
 
     _add_events(db, sites, members, tariff, 5, 0)
-    _count_queries(app, client, "/events")  # warm-up
-    few, page_few = _count_queries(app, client, "/events")
+    count_queries(app, client, "/events")  # warm-up
+    few, page_few = count_queries(app, client, "/events")
     _add_events(db, sites, members, tariff, 60, 5)
-    many, page_many = _count_queries(app, client, "/events")
-    last_page, page_last = _count_queries(app, client, "/events?page=3")
+    many, page_many = count_queries(app, client, "/events")
+    last_page, page_last = count_queries(app, client, "/events?page=3")
 
     shown = len(re.findall(r'href="/events/counted-event-', page_few))
     assert shown == (5 if who == "staff" else 4)

@@ -174,6 +174,36 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("events.repair_items_csv", "GET"): PUBLIC,  # objects only, never their owners
     ("events.repairs", "GET"): STAFF,
     ("events.repairs", "POST"): STAFF,
+    # --- lending library -----------------------------------------------------------------
+    ("loans.catalogue", "GET"): PUBLIC,
+    ("loans.item", "GET"): PUBLIC,  # the item on loan to the victim: her name never shows
+    ("loans.place_hold", "POST"): LOGGED_IN,  # refused by the rules without membership: ok
+    # The victim's hold and loan: staff may cancel or renew them; a member is not told
+    # they exist.
+    ("loans.cancel_hold", "POST"): SOMEONE_ELSES_BOOKING,
+    ("loans.renew", "POST"): SOMEONE_ELSES_BOOKING,
+    ("loans.my_loans", "GET"): LOGGED_IN,
+    ("loans.overview", "GET"): STAFF,
+    ("loans.member_loans", "GET"): STAFF,
+    ("loans.create", "GET"): STAFF,
+    ("loans.create", "POST"): STAFF,
+    ("loans.edit", "GET"): STAFF,
+    ("loans.edit", "POST"): STAFF,
+    ("loans.set_status", "POST"): STAFF,
+    ("loans.conditions", "GET"): STAFF,
+    ("loans.conditions", "POST"): STAFF,
+    ("loans.labels_choice", "GET"): STAFF,
+    ("loans.label_css", "GET"): PUBLIC,
+    ("loans.label_sheet", "GET"): STAFF,  # no format chosen: redirect to the choice
+    # --- the desk: QR codes, member cards, the scan station --------------------------
+    ("desk.resolve", "GET"): PUBLIC,  # the item's code: redirect to its page
+    ("desk.qr_image", "GET"): PUBLIC,  # the item's QR
+    ("desk.my_card", "GET"): LOGGED_IN,
+    ("desk.member_card", "GET"): STAFF,
+    ("desk.scan", "GET"): STAFF,
+    ("desk.scan", "POST"): STAFF,  # lends the second item to the victim
+    ("desk.finish", "POST"): STAFF,  # e-mails the victim her receipt
+    ("desk.record_return", "POST"): STAFF,
 }
 
 # (endpoint, method, role) -> reason, for app bugs found by these tests (strict xfail).
@@ -216,6 +246,11 @@ class World:
     series_id: int
     registration_id: int
     repair_category_id: int
+    item_code: str
+    free_item_code: str
+    loan_id: int
+    hold_id: int
+    condition_id: int
 
     def url_values(self) -> dict[str, object]:
         """URL variables by name; a new variable name must be added here."""
@@ -238,6 +273,11 @@ class World:
             # slug (different tables), see build_world.
             "series_id": self.series_id,
             "registration_id": self.registration_id,
+            # The item on loan to the victim (items and the /q/ resolver, its QR).
+            "code": self.item_code,
+            "kind": "png",
+            "loan_id": self.loan_id,
+            "hold_id": self.hold_id,
         }
 
     def role_user_id(self, role: str) -> int | None:
@@ -338,6 +378,21 @@ def build_world(app) -> World:
                                    owner_member_id=victim.id, brand="Moulinex",
                                    problem="Ne chauffe plus.", outcome="fixed",
                                    repairer_id=staff.id))
+        # The lending library: an item on loan to the victim (renewable), another one
+        # she waits for, and a condition of the list.
+        from fablab.loans.models import Hold, Item, ItemCondition, Loan
+
+        condition = ItemCondition(name="Bon état", position=1)
+        lent = Item(code="OBJ-0001", site_id=site.id, name="Perceuse test", category="Outillage",
+                    status="on_loan", loan_days=14, max_renewals=2)
+        free = Item(code="OBJ-0002", site_id=site.id, name="Ponceuse test",
+                    category="Outillage", status="available")
+        _db.session.add_all([condition, lent, free])
+        _db.session.flush()
+        loan = Loan(item_id=lent.id, member_id=victim.id, due_on=today + timedelta(days=5),
+                    checked_out_by_id=staff.id)
+        hold = Hold(item_id=free.id, member_id=victim.id, status="waiting", created_at=now)
+        _db.session.add_all([loan, hold])
         _db.session.commit()
         world = World(
             member_id=member.id, staff_id=staff.id, admin_id=admin.id, victim_id=victim.id,
@@ -347,7 +402,8 @@ def build_world(app) -> World:
             training_id=training.id, grant_id=grant.id, incident_id=incident.id,
             slot_id=slot.id, booking_id=booking.id, event_slug=event.slug,
             series_id=series.id, registration_id=registration.id,
-            repair_category_id=category.id)
+            repair_category_id=category.id, item_code=lent.code, free_item_code=free.code,
+            loan_id=loan.id, hold_id=hold.id, condition_id=condition.id)
         _db.session.remove()
     return world
 
@@ -365,6 +421,9 @@ def form_for(endpoint: str, world: World) -> dict[str, object]:
              "audience": "everyone", "capacity": "10", "scope": "one",
              "starts_at": f"{event_day.isoformat()}T14:00",
              "ends_at": f"{event_day.isoformat()}T16:00"}
+    item = {"site_id": world.site_id, "category": "Outillage", "loan_days": "14",
+            "max_renewals": "1", "condition_id": "0", "lendable_to": "all", "training_id": "0",
+            "value": "80.00", "deposit": "20.00", "location": "Étagère B"}
     forms = {
         "core.set_language": {"lang": "en", "next": "/"},
         "core.admin_create_site": {"name": "Nouveau Site", "address": "2 rue Neuve",
@@ -439,6 +498,15 @@ def form_for(endpoint: str, world: World) -> dict[str, object]:
                            "barrier": "spare_parts_unavailable", "owner": "",
                            "owner_first_name": "Paul", "brand": "Seb", "model": "X1",
                            "problem": "Le moteur force.", "repairer_id": "0", "notes": ""},
+        "loans.create": {**item, "code": "OBJ-0100", "name": "Nouvel objet"},
+        "loans.edit": {**item, "code": world.item_code, "name": "Perceuse renommée"},
+        "loans.set_status": {"status": "missing", "reason": "Introuvable"},
+        "loans.conditions": {"name": "Comme neuf"},
+        "desk.scan": {"code": world.free_item_code, "borrower_id": world.victim_id,
+                      "loan_ids": ""},
+        "desk.finish": {"borrower_id": world.victim_id, "loan_ids": str(world.loan_id)},
+        "desk.record_return": {"condition_id": world.condition_id, "damaged": "y",
+                               "note": "Cassé"},
     }
     return forms.get(endpoint, {})
 
@@ -903,7 +971,7 @@ def test_nothing_private_leaks(app, world, role):
         url = build_url(app, endpoint, values)
         response = client.get(url, follow_redirects=True)
         assert response.status_code == 200, (url, response.status_code)
-        body = response.get_data(as_text=True)
+        body = response.get_data().decode("utf-8", "replace")  # a QR PNG is bytes
         seen.append(url)
         leaks += [(url, marker) for marker in markers if marker.lower() in body.lower()]
     assert len(seen) >= (7 if role == "anonymous" else 12), seen

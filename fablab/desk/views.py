@@ -1,0 +1,185 @@
+"""The scan station, the /q/ resolver behind every QR code, QR images and member cards."""
+
+from __future__ import annotations
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from fablab.accounts.models import Organisation, User
+from fablab.core import qr
+from fablab.core.errors import DomainError
+from fablab.core.permissions import staff_required
+from fablab.core.timeutil import utcnow
+from fablab.desk import bp, services
+from fablab.extensions import db
+from fablab.loans import services as loans
+from fablab.loans.forms import ReturnForm
+from fablab.loans.models import Loan
+
+
+def _is_staff() -> bool:
+    return current_user.is_authenticated and current_user.is_staff
+
+
+# --- /q/<code>: where a phone's camera lands ---------------------------------------------------
+
+
+def _resolve_visible(code: str) -> services.Resolved:
+    """The object behind a code; a member card only for staff (404 for anyone else)."""
+    try:
+        found = services.resolve(services.parse_code(code))
+    except DomainError:
+        abort(404)
+    if found is None or (found.kind == "member" and not _is_staff()):
+        abort(404)
+    if found.kind == "item" and not found.obj.is_public and not _is_staff():
+        abort(404)
+    return found
+
+
+@bp.route("/q/<code>")
+def resolve(code: str):
+    found = _resolve_visible(code)
+    if found.kind == "item":
+        return redirect(url_for("loans.item", code=found.obj.code))
+    if found.kind == "resource":
+        return redirect(url_for("machines.detail", slug=found.obj.slug))
+    return redirect(url_for("accounts.member", user_id=found.obj.id))
+
+
+@bp.route("/q/<code>/qr.<any(svg, png):kind>")
+def qr_image(code: str, kind: str):
+    """The QR of an item or machine (anyone), of a member card (the member and staff)."""
+    try:
+        found = services.resolve(services.parse_code(code))
+    except DomainError:
+        abort(404)
+    own_card = (found is not None and found.kind == "member" and current_user.is_authenticated
+                and found.obj.id == current_user.id)
+    if not own_card:
+        found = _resolve_visible(code)
+    human = found.obj.slug if found.kind == "resource" else found.obj.code \
+        if found.kind == "item" else found.obj.card_code
+    if kind == "svg":
+        response = Response(qr.svg(human), mimetype="image/svg+xml")
+    else:
+        response = Response(qr.png(human), mimetype="image/png")
+    response.headers["Cache-Control"] = "private, max-age=3600" if found.kind == "member" \
+        else "public, max-age=86400"
+    return response
+
+
+# --- member cards ----------------------------------------------------------------------------
+
+
+@bp.route("/account/card")
+@login_required
+def my_card():
+    return render_template("desk/card.html", member=current_user)
+
+
+@bp.route("/members/<int:user_id>/card")
+@staff_required
+def member_card(user_id: int):
+    member = db.get_or_404(User, user_id)
+    if member.anonymised_at:
+        abort(404)
+    return render_template("desk/card.html", member=member)
+
+
+# --- the scan station ------------------------------------------------------------------------
+
+
+def _station_state() -> tuple[User | None, Organisation | None, list[int]]:
+    """The borrower, organisation and loans of the current desk session, from the form."""
+    borrower = db.session.get(User, request.form.get("borrower_id", 0, type=int) or 0)
+    if borrower is not None and not borrower.is_active:
+        borrower = None
+    organisation = None
+    if borrower is not None:
+        wanted = request.form.get("organisation_id", 0, type=int)
+        organisation = next((o for o in borrower.organisations if o.id == wanted), None)
+    loan_ids = [int(v) for v in request.form.get("loan_ids", "").split(",") if v.isdigit()]
+    return borrower, organisation, loan_ids[:100]
+
+
+def _session_loans(borrower: User | None, loan_ids: list[int]) -> list[Loan]:
+    if borrower is None or not loan_ids:
+        return []
+    return db.session.scalars(select(Loan).where(Loan.id.in_(loan_ids),
+                                                 Loan.member_id == borrower.id)
+                              .options(selectinload(Loan.item)).order_by(Loan.id)).all()
+
+
+@bp.route("/desk/scan", methods=["GET", "POST"])
+@staff_required
+def scan():
+    borrower, organisation, loan_ids = _station_state() if request.method == "POST" \
+        else (None, None, [])
+    result = None
+    if request.method == "POST":
+        try:
+            result = services.scan(current_user, request.form.get("code", "")[:500],
+                                   borrower, organisation,
+                                   services.parse_as_of(request.form.get("as_of")))
+        except DomainError as error:
+            db.session.rollback()
+            result = services.ScanResult(False, error.message, borrower=borrower,
+                                         organisation=organisation)
+        else:
+            if result.action == "member" and result.borrower != borrower:
+                # The next member's card ends the previous member's desk session.
+                if borrower is not None:
+                    loans.send_receipt(borrower, _session_loans(borrower, loan_ids))
+                loan_ids, organisation = [], None
+            elif result.action == "check_out":
+                loan_ids.append(result.loan.id)
+            db.session.commit()
+            borrower = result.borrower
+    return_form = None
+    if result is not None and result.action == "check_in":
+        return_form = ReturnForm(condition_id=result.loan.item.condition_id or 0)
+        return_form.condition_id.choices = [
+            (c.id, loans.condition_label(c)) for c in loans.conditions()]
+    return render_template("desk/scan.html", result=result, borrower=borrower, as_of=utcnow(),
+                           organisation=organisation, loan_ids=loan_ids,
+                           session_loans=_session_loans(borrower, loan_ids),
+                           return_form=return_form)
+
+
+@bp.route("/desk/scan/finish", methods=["POST"])
+@staff_required
+def finish():
+    """End the desk session of a borrower: e-mail them the receipt."""
+    borrower, _organisation, loan_ids = _station_state()
+    session_loans = _session_loans(borrower, loan_ids)
+    if borrower is not None and session_loans:
+        loans.send_receipt(borrower, session_loans)
+        db.session.commit()
+        flash(_("The receipt is e-mailed to %(name)s.", name=borrower.name), "success")
+    return redirect(url_for("desk.scan"))
+
+
+@bp.route("/desk/loans/<int:loan_id>/return", methods=["POST"])
+@staff_required
+def record_return(loan_id: int):
+    loan = db.get_or_404(Loan, loan_id)
+    form = ReturnForm()
+    form.condition_id.choices = [(c.id, loans.condition_label(c)) for c in loans.conditions()]
+    if not form.validate_on_submit():
+        flash(_("Please choose a condition from the list."), "danger")
+        return redirect(url_for("desk.scan"))
+    try:
+        loans.record_return(current_user, loan, form.condition_id.data, form.damaged.data,
+                            form.note.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("%(code)s: return noted.", code=loan.item.code) if not form.damaged.data else
+              _("%(code)s: return noted, sent to maintenance.", code=loan.item.code), "success")
+    return redirect(url_for("desk.scan"))
