@@ -51,7 +51,7 @@ test: $(TEST_STAMP) compile-messages
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: $(TEST_STAMP) compile-messages
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
