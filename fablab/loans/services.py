@@ -402,6 +402,8 @@ def renew(member, loan: Loan, by=None) -> date:
     start = max(loan.due_on, local_today(site_zone(loan.item.site)))
     loan.due_on, loan.renewals, loan.notices_sent = due_date(loan.item, start), loan.renewals + 1, 0
     _history(by, loan.item, "renewed", loan, note=loan.due_on.isoformat())
+    if by.id != loan.member_id:
+        audit.record(by, "loan.renew", loan, summary=f"{loan.item.code} → {loan.due_on.isoformat()}")
     db.session.flush()
     return loan.due_on
 
@@ -463,6 +465,8 @@ def cancel_hold(member, hold: Hold) -> None:
     item = _locked(hold.item)
     was_ready = hold.status == "ready"
     _end_hold(hold, "cancelled")
+    if member.id != hold.member_id:
+        audit.record(member, "hold.cancel", hold, summary=item.code)
     if was_ready:
         item.status = "available"
         _promote_next_hold(item, member)

@@ -284,3 +284,37 @@ def test_a_renewal_starts_the_notices_again(run, insert_loan, loans_of, borrower
     run(lambda member, loan: renew(member, loan), member=borrower, loan=loans_of(item)[0])
     assert run(lambda: send_overdue_notices(today=local_day(1))) == 0
     assert run(lambda: send_overdue_notices(today=local_day(14))) == 1
+
+
+# --- staff acting on a member's loan or hold is audited -----------------------------------------
+
+
+def _audit_actions(app):
+    from sqlalchemy import select
+
+    from fablab.core.models import AuditLog
+    from fablab.extensions import db as _db
+
+    with app.app_context():
+        return _db.session.execute(
+            select(AuditLog.action, AuditLog.actor_id).order_by(AuditLog.id)).all()
+
+
+def test_staff_renewing_a_members_loan_is_audited(app, insert_loan, renew_as, loans_of, borrower,
+                                                  desk, create_item):
+    item = create_item(loan_days=7, max_renewals=2)
+    insert_loan(item, borrower, due_on=local_day(2))
+    renew_as(borrower, loans_of(item)[0])
+    assert [a for a, _ in _audit_actions(app)] == []
+    renew_as(borrower, loans_of(item)[0], by=desk)
+    assert _audit_actions(app) == [("loan.renew", desk.id)]
+
+
+def test_staff_cancelling_a_members_hold_is_audited(app, run, queue, holds_of, desk):
+    from fablab.loans.services import cancel_hold
+
+    item, first, second = queue
+    run(lambda member, hold: cancel_hold(member, hold), member=first, hold=holds_of(item)[0])
+    assert _audit_actions(app) == []
+    run(lambda member, hold: cancel_hold(member, hold), member=desk, hold=holds_of(item)[1])
+    assert _audit_actions(app) == [("hold.cancel", desk.id)]
