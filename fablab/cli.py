@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from fablab.extensions import db
@@ -18,6 +18,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(booking_cli)
     app.cli.add_command(events_cli)
     app.cli.add_command(loans_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("create-admin")
@@ -157,3 +159,40 @@ def loans_daily() -> None:
     notices = send_overdue_notices()
     db.session.commit()
     click.echo(f"{expired} hold(s) expired, {notices} notice(s) queued.")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, writable=True))
+@with_appcontext
+def backup_command(path: str) -> None:
+    """Write the database and the uploads into PATH (a .tar.gz file)."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from fablab.core.backup import BackupError, backup
+
+    try:
+        written = backup(current_app, Path(path))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Backup written to {written}.")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.confirmation_option(prompt="This replaces the whole database and the uploads. Go on?")
+@with_appcontext
+def restore_command(path: str) -> None:
+    """Replace the database and the uploads with those of the backup PATH."""
+    from pathlib import Path
+
+    from flask import current_app
+
+    from fablab.core.backup import BackupError, restore
+
+    try:
+        restore(current_app, Path(path))
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Restored from {path}.")
