@@ -7,7 +7,10 @@ from datetime import date, datetime
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
+
 from werkzeug.routing import BuildError
+
+from fablab.core.timeutil import local_today
 
 # The main menu. Entries whose endpoint does not exist yet are left out, so that
 # later domains appear in the menu by registering their blueprint.
@@ -106,7 +109,7 @@ def init_app(app: Flask) -> None:
         registration_statuses=REGISTRATION_LABELS,
         item_statuses=loans.STATUS_LABELS, lendable_labels=loans.LENDABLE_LABELS,
         item_event_labels=loans.EVENT_LABELS, hold_statuses=loans.HOLD_LABELS,
-        condition_label=loans.condition_label,
+        condition_label=loans.condition_label, local_today=local_today,
     )
 
     @app.context_processor

@@ -273,13 +273,16 @@ def test_gdpr_export_lists_the_loans(app, check_out_as, login_as, borrower, desk
 
 
 def test_catalogue_and_item_page_show_availability(app, client, insert_loan, borrower,
-                                                   create_item):
+                                                   create_borrower, create_item):
     lent = create_item(code="CAT-1", name="Visseuse lente")
     create_item(code="CAT-2", name="Scie circulaire")
     create_item(code="CAT-3", name="Caméra retirée", status="retired", status_reason="cassée")
+    late = create_item(code="CAT-4", name="Perceuse en retard")
     insert_loan(lent, borrower, due_on=local_day(5))
+    insert_loan(late, create_borrower(), due_on=local_day(-3))
     page = client.get("/items", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Visseuse lente" in page and "Scie circulaire" in page
+    assert page.count("On loan until") == 1 and page.count("On loan, late since") == 1
     assert "Caméra retirée" not in page
     assert "On loan until" in page and "Available" in page
     assert client.get("/items/CAT-3").status_code == 404
