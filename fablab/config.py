@@ -19,6 +19,9 @@ class DefaultConfig:
     LAB_NAME = "Fablab"
     REDIS_URL = ""
     UPLOAD_DIR = ""
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host, so that
+    # rate limits see the visitor's address and links use https. 0 when serving directly.
+    PROXY_COUNT = 0
 
     # E-mail: "log" prints messages to the log (development); "smtp" sends them.
     MAIL_BACKEND = "log"
