@@ -96,7 +96,7 @@ def gallery():
                            filters=services.gallery_filters(), licences=LICENCES)
 
 
-@bp.route("/projects/feed.xml")
+@bp.route("/projects/feed.atom")
 def feed():
     projects = services.latest_published()
     body = render_template("projects/feed.xml", projects=projects,
