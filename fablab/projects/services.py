@@ -523,19 +523,26 @@ def revision_diff(project: Project, rev: ProjectRevision) -> list[str]:
 
 # --- gallery and search ------------------------------------------------------------------
 
-SEARCH_EXPRESSION = "projects.title || ' ' || projects.summary || ' ' || projects.intro " \
-                    "|| ' ' || projects.search_text"
+# Accents are folded on both engines (SQLite: the FTS5 tokenizer; PostgreSQL:
+# translate(), an immutable function that the GIN index can hold, where the
+# unaccent extension may not be installed). Same expression as in the migration.
+ACCENTED, PLAIN = "áàâäãåéèêëíìîïóòôöõúùûüýÿçñ", "aaaaaaeeeeiiiiooooouuuuyycn"
+SEARCH_EXPRESSION = (f"to_tsvector('simple', translate(lower(projects.title || ' ' || "
+                     f"projects.summary || ' ' || projects.intro || ' ' || projects.search_text), "
+                     f"'{ACCENTED}', '{PLAIN}'))")
 
 
 def search_words(q: str) -> list[str]:
-    return re.findall(r"\w+", (q or "").lower())[:8]
+    plain = unicodedata.normalize("NFKD", (q or "").lower())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return re.findall(r"\w+", plain)[:8]
 
 
 def _search(query, words: list[str]):
     """Restrict ``query`` to the projects matching every word (as a prefix), best first."""
     if db.engine.dialect.name == "postgresql":
         tsquery = " & ".join(f"{w}:*" for w in words)
-        vector = f"to_tsvector('simple', {SEARCH_EXPRESSION})"
+        vector = SEARCH_EXPRESSION
         return query.where(text(f"{vector} @@ to_tsquery('simple', :tsq)").bindparams(
             tsq=tsquery)).order_by(
             text(f"ts_rank({vector}, to_tsquery('simple', :tsq)) DESC").bindparams(tsq=tsquery))

@@ -213,8 +213,9 @@ def upgrade():
 
 SEARCH_COLUMNS = "title, summary, intro, search_text"
 # Must stay the same expression as fablab.projects.services.SEARCH_EXPRESSION.
-PG_VECTOR = ("to_tsvector('simple', title || ' ' || summary || ' ' || intro || ' ' || "
-             "search_text)")
+ACCENTED, PLAIN = "áàâäãåéèêëíìîïóòôöõúùûüýÿçñ", "aaaaaaeeeeiiiiooooouuuuyycn"
+PG_VECTOR = ("to_tsvector('simple', translate(lower(title || ' ' || summary || ' ' || intro "
+             f"|| ' ' || search_text), '{ACCENTED}', '{PLAIN}'))")
 
 
 def create_search():

@@ -31,7 +31,7 @@ def test_search_title_summary_steps_and_tags(app, author, make_project):
     assert titles(client) == {"Lampe", "Grille-pain", "Station météo"}
     assert titles(client, q="lamelles") == {"Lampe"}  # a word of a step
     assert titles(client, q="multimètre") == {"Grille-pain"}  # never the draft
-    assert titles(client, q="multimetre") == {"Grille-pain"}  # accents optional on SQLite
+    assert titles(client, q="multimetre") == {"Grille-pain"}  # accents optional
     assert titles(client, q="anémo") == {"Station météo"}  # prefix
     assert titles(client, q="thermostat") == {"Grille-pain"}  # summary
     assert titles(client, q="arduino") == {"Station météo"}  # tag and summary
