@@ -710,9 +710,10 @@ def okh_manifest(project: Project) -> str:
         url = absolute_url("projects.download", project_id=project.id, file_id=item.id)
         lines += ["", "[[part]]", f"name = {_toml_string(item.filename)}",
                   f"source = [{_toml_string(url)}]", f"license = {_toml_string(project.licence)}"]
+    if project.bom:
+        lines += ["", "# The bill of materials, also as the CSV file named by `bom`."]
     for line in project.bom:
-        lines += ["", "# bill of materials (also in the file named by `bom`)",
-                  "[[x-bom]]",
+        lines += ["", "[[x-bom]]",
                   f"name = {_toml_string(line.name)}",
                   f"quantity = {_number(line.quantity)}",
                   f"unit = {_toml_string(line.unit)}",
