@@ -523,13 +523,15 @@ def revision_diff(project: Project, rev: ProjectRevision) -> list[str]:
 
 # --- gallery and search ------------------------------------------------------------------
 
-# Accents are folded on both engines (SQLite: the FTS5 tokenizer; PostgreSQL:
-# translate(), an immutable function that the GIN index can hold, where the
-# unaccent extension may not be installed). Same expression as in the migration.
-ACCENTED, PLAIN = "áàâäãåéèêëíìîïóòôöõúùûüýÿçñ", "aaaaaaeeeeiiiiooooouuuuyycn"
-SEARCH_EXPRESSION = (f"to_tsvector('simple', translate(lower(projects.title || ' ' || "
-                     f"projects.summary || ' ' || projects.intro || ' ' || projects.search_text), "
-                     f"'{ACCENTED}', '{PLAIN}'))")
+# Accents are folded on both engines (SQLite: the FTS5 tokenizer; PostgreSQL: the
+# function projects_search_vector made by the migration, translate() inside, as the
+# unaccent extension may not be installed). The GIN index is on that same call.
+SEARCH_VECTOR = ("projects_search_vector(projects.title, projects.summary, projects.intro, "
+                 "projects.search_text)")
+# Best first on PostgreSQL: the projects whose title holds the first word, then the
+# newest (ts_rank would compute a vector for every match: too dear for common words).
+TITLE_FOLDED = ("translate(lower(projects.title), 'áàâäãåéèêëíìîïóòôöõúùûüýÿçñ', "
+                "'aaaaaaeeeeiiiiooooouuuuyycn')")
 
 
 def search_words(q: str) -> list[str]:
@@ -542,10 +544,10 @@ def _search(query, words: list[str]):
     """Restrict ``query`` to the projects matching every word (as a prefix), best first."""
     if db.engine.dialect.name == "postgresql":
         tsquery = " & ".join(f"{w}:*" for w in words)
-        vector = SEARCH_EXPRESSION
-        return query.where(text(f"{vector} @@ to_tsquery('simple', :tsq)").bindparams(
+        return query.where(text(f"{SEARCH_VECTOR} @@ to_tsquery('simple', :tsq)").bindparams(
             tsq=tsquery)).order_by(
-            text(f"ts_rank({vector}, to_tsquery('simple', :tsq)) DESC").bindparams(tsq=tsquery))
+            text(f"({TITLE_FOLDED} LIKE :in_title) DESC").bindparams(
+                in_title=f"%{words[0]}%"))
     match = " ".join('"' + w.replace('"', "") + '"*' for w in words)
     hits = (text("SELECT rowid AS id, bm25(projects_fts) AS rank FROM projects_fts "
                  "WHERE projects_fts MATCH :match").bindparams(match=match)
