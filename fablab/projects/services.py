@@ -15,11 +15,12 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Float, Integer, func, or_, select, text
+from sqlalchemy import Float, Integer, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from fablab.accounts import services as accounts
-from fablab.accounts.models import PublicProfile, User
+from fablab.accounts.models import User
 from fablab.core import audit
 from fablab.core.errors import DomainError
 from fablab.core.mail import absolute_url, queue_email
@@ -341,7 +342,11 @@ def invite_coauthor(user: User, project: Project, email: str) -> ProjectAuthor:
         raise DomainError(_("This member is already an author or invited."), "email")
     link = ProjectAuthor(user_id=invitee.id, is_owner=False)
     project.authors.append(link)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as error:  # invited twice at once: one wins
+        raise DomainError(_("This member is already an author or invited."), "email") from error
     queue_email(invitee.email, "project_invitation", locale=invitee.locale,
                 kind="projects.invitation", project=project,
                 inviter=display_name(user) if getattr(user, "public_profile", None)
@@ -703,9 +708,11 @@ def okh_manifest(project: Project) -> str:
         f"manufacturing-instructions = {_toml_string(page)}",
     ]
     if project.cover_name:
-        lines.append(f"image = {_toml_string(absolute_url('projects.image', project_id=project.id, name=project.cover_name))}")  # noqa: E501
+        cover = absolute_url("projects.image", project_id=project.id, name=project.cover_name)
+        lines.append(f"image = {_toml_string(cover)}")
     if project.bom:
-        lines.append(f"bom = {_toml_string(absolute_url('projects.bom_csv', project_id=project.id))}")  # noqa: E501
+        bom_url = absolute_url("projects.bom_csv", project_id=project.id)
+        lines.append(f"bom = {_toml_string(bom_url)}")
     if project.published_at:
         lines.append(f"release = {_toml_string(project.published_at.date().isoformat())}")
     for item in project.documents:

@@ -25,6 +25,7 @@ from fablab.core.errors import DomainError
 FOLDER = "projects"
 MAX_SIDE = 1600
 THUMB_SIDE = 480
+MAX_PIXELS = 50_000_000
 # Extensions by kind: the name must agree with what the content is.
 EXTENSIONS = {
     "stl": ("stl",), "3mf": ("3mf",), "step": ("step", "stp"), "dxf": ("dxf",),
@@ -173,6 +174,9 @@ def _looks_like_image(data: bytes) -> bool:
 def _store_image(data: bytes, filename: str) -> StoredFile:
     try:
         image = Image.open(io.BytesIO(data))
+        if image.width * image.height > MAX_PIXELS:  # a decompression bomb: refused unread
+            raise DomainError(_("This image is too large (%(num)d megapixels at most).",
+                                num=MAX_PIXELS // 1_000_000), "upload")
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError,
             SyntaxError, ValueError) as error:

@@ -48,7 +48,13 @@ def _load(project_id: int, full: bool = False) -> Project:
 
 
 def _editable(project_id: int, full: bool = False) -> Project:
-    """For authors and staff; to anyone else the project does not exist (404)."""
+    """For authors and staff; to anyone else the project does not exist (404).
+
+    A change locks the project's row first (PostgreSQL; SQLite writers queue with
+    BEGIN IMMEDIATE): two authors saving at once get consecutive revisions."""
+    if request.method == "POST":
+        db.session.execute(select(Project.id).where(Project.id == project_id)
+                           .with_for_update())
     project = (services.project_for_page(project_id) if full
                else db.session.get(Project, project_id))
     if project is None or not services.can_edit(project, current_user):

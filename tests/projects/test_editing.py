@@ -121,3 +121,30 @@ def test_unpublish_back_to_draft(author_client, author, make_project, app, db):
     author_client.post(f"/projects/{project_id}/unpublish")
     assert db.session.get(Project, project_id).status == "draft"
     assert app.test_client().get(f"/projects/{project_id}").status_code == 404
+
+
+def test_step_with_an_image_and_search_index_follows_deletion(author_client, author,
+                                                              make_project, app, db):
+    import io
+
+    from tests.projects.conftest import jpeg_with_gps
+
+    project_id = make_project(author, title="Nichoir", steps=(("Scier", "Planche"),))
+    response = author_client.post(f"/projects/{project_id}/steps", data={
+        "step-title": "Peindre", "step-body": "Peinture acrylique",
+        "step-image": (io.BytesIO(jpeg_with_gps((800, 600))), "IMG_GPS.jpg")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    step = db.session.scalar(select(ProjectStep).where(ProjectStep.title == "Peindre"))
+    assert step.image_name and step.image_name.endswith(".jpg")
+    html = app.test_client().get(f"/projects/{project_id}").get_data(as_text=True)
+    assert f"/projects/{project_id}/images/{step.image_name}" in html
+    assert "Nichoir" in app.test_client().get("/projects?q=acrylique").get_data(as_text=True)
+    # Deleting the project takes it out of the search index.
+    with app.app_context():
+        from fablab.extensions import db as app_db
+
+        app_db.session.delete(app_db.session.get(Project, project_id))
+        app_db.session.commit()
+    results = app.test_client().get("/projects?q=acrylique").get_data(as_text=True)
+    assert "Nichoir" not in results.split('id="results"', 1)[1]

@@ -4,7 +4,6 @@ number of SQL queries, which does not grow with the projects, steps or files."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 
 from fablab.machines.models import Resource
 from tests.projects.conftest import STL_ASCII, png_bytes, upload
