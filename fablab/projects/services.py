@@ -623,6 +623,13 @@ def projects_for_machine(resource: Resource, limit: int = 6) -> list[Project]:
 # --- exports -----------------------------------------------------------------------------
 
 
+def format_quantity(value: Decimal) -> str:
+    """For the pages: 120, 0,5 (in French), never 1.2E+2."""
+    from flask_babel import format_decimal
+
+    return format_decimal(value.normalize(), format="#,##0.###")
+
+
 def _number(value: Decimal) -> str:
     text_value = format(value.normalize(), "f")
     return text_value

@@ -35,7 +35,8 @@ def project_helpers():
     return {"project_difficulties": services.DIFFICULTY_LABELS,
             "project_statuses": services.STATUS_LABELS, "file_kinds": services.KIND_LABELS,
             "human_size": storage.human_size, "author_names": services.author_names,
-            "display_name": services.display_name, "change_label": services.change_label}
+            "display_name": services.display_name, "change_label": services.change_label,
+            "quantity": services.format_quantity}
 
 
 def _load(project_id: int, full: bool = False) -> Project:

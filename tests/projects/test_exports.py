@@ -69,3 +69,13 @@ def test_feed_lists_published_projects_with_display_names_only(app, author, make
     assert "<title>Lampe</title>" in body and "Secret draft" not in body
     assert "<name>Camille M.</name>" in body
     assert "camille@example.org" not in body and "Martin" not in body
+
+
+def test_quantities_are_written_plainly(app, author, make_project):
+    project_id = make_project(author, bom=(("PETG", "120", "g"), ("Fil", "0.5", "m")))
+    client = app.test_client()
+    french = client.get(f"/projects/{project_id}",
+                        headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "<td>120</td>" in french and "<td>0,5</td>" in french and "E+" not in french
+    rows = client.get(f"/projects/{project_id}/bom.csv").get_data(as_text=True)
+    assert "PETG,120,g" in rows and "Fil,0.5,m" in rows
