@@ -280,8 +280,10 @@ def edit(project_id: int):
             show_error(form, error)
         else:
             return _done(_("The project is saved."), project)
+    step_form = StepForm(prefix="step")
+    del step_form.remove_image  # a new step has no image to remove
     return render_template("projects/edit.html", project=project, form=form,
-                           step_form=StepForm(prefix="step"), file_form=FileForm(),
+                           step_form=step_form, file_form=FileForm(),
                            bom_form=BomForm(prefix="bom"), invite_form=InviteForm())
 
 
