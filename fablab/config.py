@@ -70,6 +70,15 @@ class DefaultConfig:
     HOLD_KEEP_DAYS = 3
     ITEM_CODE_PREFIX = "OBJ-"
 
+    # Projects (open documentation): upload limits, in bytes, and gallery size.
+    PROJECT_MAX_FILE_BYTES = 20 * 1024 * 1024
+    PROJECT_MAX_TOTAL_BYTES = 100 * 1024 * 1024
+    PROJECT_MAX_FILES = 40
+    PROJECT_PAGE_SIZE = 24
+    # Skills directory: messages a member may send to listed members per 24 hours.
+    SKILL_MESSAGES_PER_DAY = 5
+    SKILL_MESSAGE_RATE_LIMIT = "5 per hour"
+
     LANGUAGES = ("fr", "en")
     DEFAULT_LOCALE = "fr"
 
