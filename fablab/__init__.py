@@ -151,6 +151,10 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (core_bp, accounts_bp, memberships_bp, machines_bp, booking_bp, events_bp,
                       loans_bp, desk_bp):
         app.register_blueprint(blueprint)
+    from fablab.agenda import api as open_data_api, bp as agenda_bp
+
+    app.register_blueprint(agenda_bp)
+    open_data_api.init_app(app)  # last: every domain has registered its API endpoints
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -9,3 +9,4 @@ from fablab.loans.models import Hold, Item, ItemCondition, ItemEvent, Loan  # no
 from fablab.machines.models import (Incident, Resource, ResourcePrice, Training,  # noqa: F401
                                     TrainingGrant)
 from fablab.memberships.models import Membership, Tariff  # noqa: F401
+from fablab.agenda.models import CalendarFeed  # noqa: F401
