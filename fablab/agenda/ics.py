@@ -10,7 +10,9 @@ nothing about who booked or why.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import icalendar
 from flask import current_app
@@ -19,6 +21,108 @@ from fablab.agenda.services import Entry
 
 PRODID = "-//Fablab//Agenda//FR"
 REFRESH = timedelta(hours=1)
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+# --- VTIMEZONE ---------------------------------------------------------------------------------
+# icalendar's own VTIMEZONE lists every change as RDATEs; several readers
+# (dateutil's tzical, hence vobject, and some calendar apps) ignore RDATE and
+# then shift every summer time by an hour. We write the usual form instead:
+# one DAYLIGHT and one STANDARD rule with a yearly RRULE ("last Sunday of
+# March"), found from the zone's real transitions over the years of the feed,
+# and fall back to RDATEs only for a zone whose changes follow no such rule.
+
+
+def _transitions(zone: ZoneInfo, first_year: int, last_year: int) -> list[tuple]:
+    """(instant, offset before, offset after, name after, is DST after)."""
+    found = []
+    moment = datetime(first_year, 1, 1, tzinfo=timezone.utc)
+    end = datetime(last_year + 1, 1, 1, tzinfo=timezone.utc)
+    before = moment.astimezone(zone).utcoffset()
+    while moment < end:
+        following = moment + timedelta(days=1)
+        after = following.astimezone(zone).utcoffset()
+        if after != before:
+            low, high = moment, following  # the change is in (low, high]
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                if middle.astimezone(zone).utcoffset() == before:
+                    low = middle
+                else:
+                    high = middle
+            high = high.replace(second=0, microsecond=0)  # changes fall on whole minutes
+            local = high.astimezone(zone)
+            found.append((high, before, after, local.tzname(), bool(local.dst())))
+            before = after
+        moment = following
+    return found
+
+
+def _offset(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    return f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}"
+
+
+def _yearly_rule(onsets: list[datetime]) -> str | None:
+    """BYMONTH/BYDAY when every onset (local time) follows one yearly rule."""
+    first = onsets[0]
+    if any((d.month, d.weekday(), d.time()) != (first.month, first.weekday(), first.time())
+           for d in onsets):
+        return None
+    if all((d + timedelta(days=7)).month != d.month for d in onsets):
+        position = "-1"
+    else:
+        nths = {(d.day - 1) // 7 + 1 for d in onsets}
+        if len(nths) != 1:
+            return None
+        position = str(nths.pop())
+    return f"FREQ=YEARLY;BYMONTH={first.month};BYDAY={position}{WEEKDAYS[first.weekday()]}"
+
+
+@lru_cache(maxsize=64)
+def vtimezone(name: str, first_year: int, last_year: int) -> icalendar.Timezone:
+    zone = ZoneInfo(name)
+    tz = icalendar.Timezone()
+    tz.add("tzid", name)
+    transitions = _transitions(zone, first_year, last_year)
+    if not transitions:
+        moment = datetime(first_year, 1, 1, tzinfo=timezone.utc).astimezone(zone)
+        standard = icalendar.TimezoneStandard()
+        standard.add("dtstart", datetime(1970, 1, 1))
+        standard["tzoffsetfrom"] = standard["tzoffsetto"] = icalendar.vText(
+            _offset(moment.utcoffset()))
+        standard.add("tzname", moment.tzname())
+        tz.add_component(standard)
+        return tz
+    groups: dict[tuple, list[datetime]] = {}
+    for instant, before, after, tzname, dst in transitions:
+        onset = (instant + before).replace(tzinfo=None)  # the wall clock before the change
+        groups.setdefault((dst, before, after, tzname), []).append(onset)
+    for (dst, before, after, tzname), onsets in groups.items():
+        part = icalendar.TimezoneDaylight() if dst else icalendar.TimezoneStandard()
+        rule = _yearly_rule(onsets) if len(onsets) > 1 else None
+        part.add("dtstart", onsets[0])
+        if rule:
+            part.add("rrule", icalendar.vRecur.from_ical(rule))
+        elif len(onsets) > 1:
+            part.add("rdate", onsets[1:])
+        part["tzoffsetfrom"] = icalendar.vText(_offset(before))
+        part["tzoffsetto"] = icalendar.vText(_offset(after))
+        part.add("tzname", tzname)
+        tz.add_component(part)
+    return tz
+
+
+def _add_timezones(cal: icalendar.Calendar, entries: list[Entry]) -> None:
+    years: dict[str, set[int]] = {}
+    for entry in entries:
+        if isinstance(entry.starts, datetime):
+            years.setdefault(entry.starts.tzinfo.key, set()).update(
+                (entry.starts.year, entry.ends.year))
+    for name, seen in sorted(years.items()):
+        # Rules are derived from a few years around the entries (cached).
+        cal.add_component(vtimezone(name, min(seen) - 1, max(seen) + 1))
 
 
 def absolute(path: str) -> str:
@@ -59,9 +163,9 @@ def calendar(entries: list[Entry], name: str, description: str = "") -> bytes:
     cal.add("x-wr-timezone", current_app.config["TIMEZONE"])
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", icalendar.vDuration(REFRESH))
+    _add_timezones(cal, entries)
     for entry in entries:
         cal.add_component(vevent(entry))
-    cal.add_missing_timezones()
     return cal.to_ical()
 
 
@@ -73,8 +177,8 @@ def single(entry: Entry, name: str) -> bytes:
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
     cal.add("x-wr-calname", name)
+    _add_timezones(cal, [entry])
     cal.add_component(vevent(entry))
-    cal.add_missing_timezones()
     return cal.to_ical()
 
 
