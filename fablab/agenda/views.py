@@ -59,8 +59,15 @@ def _page(view: str, first: date, last: date, **context):
     feed_args = filters.query_args()
     feed_url = current_app.config["BASE_URL"].rstrip("/") + url_for("agenda.public_feed",
                                                                       **feed_args)
+    anchor = context["anchor"]
+    view_links = [
+        ("agenda.index", _("List"), url_for("agenda.index", week=anchor.isoformat(), **feed_args)),
+        ("agenda.week", _("Week"), url_for("agenda.week", week=anchor.isoformat(), **feed_args)),
+        ("agenda.month", _("Month"), url_for("agenda.month", month=anchor.strftime("%Y-%m"),
+                                             **feed_args)),
+    ]
     return render_template(
-        f"agenda/{view}.html", view=view, entries=entries, by_day=by_day, first=first,
+        f"agenda/{view}.html", view_links=view_links, view=view, entries=entries, by_day=by_day, first=first,
         last=last, filters=filters, filter_args=feed_args, sites=active_sites(),
         kinds=AGENDA_KINDS, audiences_list=AUDIENCES, open_lab=OPEN_LAB, feed_url=feed_url,
         webcal_url="webcal://" + feed_url.split("://", 1)[1],
@@ -71,7 +78,7 @@ def _page(view: str, first: date, last: date, **context):
 def index():
     """The accessible list, one week per page."""
     monday = services.monday_of(_day_arg("week") or services.local_today())
-    return _page("index", monday, monday + timedelta(days=6),
+    return _page("index", monday, monday + timedelta(days=6), anchor=monday,
                  previous=monday - timedelta(days=7), next=monday + timedelta(days=7))
 
 
@@ -79,7 +86,7 @@ def index():
 def week():
     monday = services.monday_of(_day_arg("week") or services.local_today())
     days = [monday + timedelta(days=i) for i in range(7)]
-    return _page("week", monday, days[-1], days=days,
+    return _page("week", monday, days[-1], days=days, anchor=monday,
                  previous=monday - timedelta(days=7), next=monday + timedelta(days=7))
 
 
@@ -97,7 +104,10 @@ def month():
              for w in range(((last - first).days + 1) // 7)]
     previous = (first_of_month - timedelta(days=1)).replace(day=1)
     following = last_of_month + timedelta(days=1)
-    return _page("month", first, last, weeks=weeks, month_start=first_of_month,
+    today = services.local_today()
+    anchor = today if (today.year, today.month) == (first_of_month.year,
+                                                     first_of_month.month) else first_of_month
+    return _page("month", first, last, weeks=weeks, month_start=first_of_month, anchor=anchor,
                  previous=previous, next=following)
 
 
