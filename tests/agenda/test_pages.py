@@ -40,7 +40,7 @@ def test_filters_narrow_the_list_and_the_subscription(client, create_event, crea
     html = client.get(f"/agenda?week={day.isoformat()}&audience=children",
                       headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Robots" in html and "Soudure" not in html
-    assert 'text-bg-secondary">Open lab' not in html  # slots have no audience
+    assert 'class="agenda-title">Open lab' not in html  # slots have no audience
     assert "http://localhost/agenda.ics?audience=children" in html
 
 
