@@ -190,6 +190,10 @@ class _Labels:
         self.open_lab = _("Open lab")
         self.booked = _("Booked")
         self.due = _("Return due")
+        self.open_lab_text = _("Open-access hours: trained members use the machines.")
+        self.open_lab_path = url_for("machines.index")
+        # url_for once: event slugs are made of [a-z0-9-] and need no quoting.
+        self.event_path = url_for("events.detail", slug="SLUG").replace("SLUG", "{}")
         self.zones: dict[str, ZoneInfo] = {}
 
     def zone(self, site: Site) -> ZoneInfo:
@@ -225,7 +229,7 @@ def event_entry(event: Event, labels: _Labels, host: str) -> Entry:
         starts=event.starts_at.astimezone(zone), ends=event.ends_at.astimezone(zone),
         status="CANCELLED" if event.status == "cancelled" else "CONFIRMED",
         sequence=event.sequence, last_modified=_latest(event.updated_at, event.created_at),
-        created=event.created_at, path=url_for("events.detail", slug=event.slug),
+        created=event.created_at, path=labels.event_path.format(event.slug),
         description=description, location=_location(event.site, event.room),
         categories=[labels.kinds.get(event.kind, event.kind),
                     labels.audiences.get(event.audience, event.audience)],
@@ -240,8 +244,7 @@ def slot_entry(slot: OpenSlot, labels: _Labels, host: str) -> Entry:
         status="CANCELLED" if slot.cancelled_at else "CONFIRMED",
         sequence=1 if slot.cancelled_at else 0,
         last_modified=_latest(slot.created_at, slot.cancelled_at), created=slot.created_at,
-        path=url_for("machines.index"),
-        description=_("Open-access hours: trained members use the machines."),
+        path=labels.open_lab_path, description=labels.open_lab_text,
         location=_location(slot.site), categories=[labels.open_lab], kind=OPEN_LAB,
         site_id=slot.site_id)
 

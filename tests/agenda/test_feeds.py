@@ -480,3 +480,46 @@ def test_feed_query_counts_do_not_grow(app, client, member, staff, create_event,
     many = {url: len(count_queries(app, client, url)[0]) for url in urls}
     assert few == many
     assert max(many.values()) <= 8
+
+
+def test_fast_serialiser_writes_what_icalendar_writes(app):
+    """ics.serialise skips icalendar's per-character folding loop for short lines:
+    its bytes must be those of Component.to_ical(), folding and escaping included."""
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from fablab.agenda import ics
+    from fablab.agenda.services import Entry
+
+    paris = ZoneInfo("Europe/Paris")
+    stamp = datetime(2026, 3, 1, 8, 30, tzinfo=timezone.utc)
+    entries = [
+        Entry("event-1@localhost", "event", "Atelier ; soudure, à l'étain \\ « débutants »",
+              datetime(2027, 3, 28, 18, tzinfo=paris), datetime(2027, 3, 28, 20, tzinfo=paris),
+              "CONFIRMED", 3, stamp, stamp, "/events/atelier",
+              "Une longue description qui dépasse largement soixante-quinze octets, avec des "
+              "accents éèà, des virgules, des points-virgules; et des retours\nà la ligne.",
+              "Salle 1, Fablab de la Ville, 12 rue des Ateliers, 69100 Villeurbanne",
+              ["Atelier", "Tout public"]),
+        Entry("loan-2@localhost", "loan", "Retour prévu : Perceuse", date(2027, 1, 5),
+              date(2027, 1, 6), "CONFIRMED", 0, stamp, stamp, "", "", "", ["Retour"]),
+        Entry("x" * 80 + "\\" + "y" * 80 + "@localhost", "busy", "é" * 60, datetime(
+            2026, 12, 1, 9, tzinfo=paris), datetime(2026, 12, 1, 10, tzinfo=paris),
+              "CANCELLED", 1, stamp, stamp, "/" + "a" * 100),
+    ]
+    with app.test_request_context():
+        for entry in entries:
+            component = ics.vevent(entry)
+            assert ics.serialise(component) == component.to_ical()
+
+
+@pytest.mark.parametrize("text", [
+    "a" * 73 + "\\" + "b" * 10, "a" * 72 + "é" + "b" * 90, "^" * 200, "\\" * 151,
+    "é" * 100, "€" * 80 + "\\n" + "x" * 3, "a" * 74, "a" * 75, "ab" * 37 + "é",
+])
+def test_fold_matches_icalendar(text):
+    from icalendar.parser.string import _foldline
+
+    from fablab.agenda.ics import _fold
+
+    assert _fold(text) == _foldline(text)
