@@ -11,7 +11,7 @@ Sources:
   with no member, purpose or note;
 - for one member (the personal feed): their bookings, their own and their
   children's registrations (waitlisted ones TENTATIVE), the due dates of their
-  open loans (all-day), and for staff the events they animate.
+  open loans (all-day), and the events they animate (staff or volunteers).
 
 SEQUENCE (RFC 5545 §3.8.7.4) must grow when the date, time or place changes:
 
@@ -32,8 +32,11 @@ entries (eager loads, no lazy loading in loops).
 from __future__ import annotations
 
 import hashlib
+import html
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -218,9 +221,27 @@ def _latest(*moments: datetime | None) -> datetime:
     return max(m for m in moments + (EPOCH,) if m is not None)
 
 
+_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]+)[^)]*\)")
+_TAG = re.compile(r"<[^>]+>")
+_EMPHASIS = re.compile(r"(\*\*|__|\*|`)")
+_HEADING = re.compile(r"^#{1,6}\s*", re.MULTILINE)
+
+
+@lru_cache(maxsize=4096)
+def plain_text(markdown: str) -> str:
+    """The Markdown of a description as plain text for DESCRIPTION: links as
+    "text (address)", no HTML tag, no emphasis or heading marks."""
+    text = _TAG.sub("", markdown or "")
+    text = _LINK.sub(lambda m: f"{m.group(1)} ({m.group(2)})" if m.group(1) else m.group(2),
+                     text)
+    text = _HEADING.sub("", _EMPHASIS.sub("", text))
+    return html.unescape(text).strip()
+
+
 def event_entry(event: Event, labels: _Labels, host: str) -> Entry:
     zone = labels.zone(event.site)
-    description = "\n\n".join(part for part in (event.summary, event.description) if part)
+    description = "\n\n".join(part for part in (event.summary, plain_text(event.description))
+                               if part)
     if event.status == "cancelled" and event.cancel_reason:
         description = _("Cancelled: %(reason)s", reason=event.cancel_reason) + (
             "\n\n" + description if description else "")
@@ -390,17 +411,17 @@ def personal_entries(user: User, start: datetime, end: datetime) -> list[Entry]:
         .options(joinedload(Loan.item).joinedload(Item.site)))
     loans = list(loans.unique())
     entries += [loan_entry(loan, labels, host) for loan in loans]
-    if user.is_staff:
-        animated = db.session.scalars(
-            select(Event).join(event_animators, event_animators.c.event_id == Event.id)
-            .where(event_animators.c.user_id == user.id,
-                   Event.status.in_(("published", "cancelled")),
-                   Event.starts_at < end, Event.ends_at > start)
-            .options(joinedload(Event.site), joinedload(Event.room)))
-        for event in animated.unique():
-            entry = event_entry(event, labels, host)
-            entry.categories.append(_("I animate"))
-            entries.append(entry)
+    # Staff, and volunteer members, who animate events.
+    animated = db.session.scalars(
+        select(Event).join(event_animators, event_animators.c.event_id == Event.id)
+        .where(event_animators.c.user_id == user.id,
+               Event.status.in_(("published", "cancelled")),
+               Event.starts_at < end, Event.ends_at > start)
+        .options(joinedload(Event.site), joinedload(Event.room)))
+    for event in animated.unique():
+        entry = event_entry(event, labels, host)
+        entry.categories.append(_("I animate"))
+        entries.append(entry)
     entries.sort(key=_order)
     return entries
 

@@ -523,3 +523,11 @@ def test_fold_matches_icalendar(text):
     from fablab.agenda.ics import _fold
 
     assert _fold(text) == _foldline(text)
+
+
+def test_description_is_plain_text(client, create_event):
+    event = create_event(summary="Résumé.", description="## Programme\n\n**Souder** un "
+                         "[kit](https://example.org/kit) <b>facile</b> &amp; `rapide`")
+    entry = parse(get_feed(client, "/agenda.ics").data)[f"event-{event.id}@localhost"]
+    assert str(entry["DESCRIPTION"]) == (
+        "Résumé.\n\nProgramme\n\nSouder un kit (https://example.org/kit) facile & rapide")
