@@ -483,8 +483,9 @@ def test_feed_query_counts_do_not_grow(app, client, member, staff, create_event,
 
 
 def test_fast_serialiser_writes_what_icalendar_writes(app):
-    """ics.serialise skips icalendar's per-character folding loop for short lines:
-    its bytes must be those of Component.to_ical(), folding and escaping included."""
+    """ics.fast_vevent and ics.serialise skip icalendar's component machinery and
+    per-character folding loop: their bytes must be those of Component.to_ical(),
+    order, folding and escaping included."""
     from datetime import datetime, timezone
     from zoneinfo import ZoneInfo
 
@@ -506,11 +507,15 @@ def test_fast_serialiser_writes_what_icalendar_writes(app):
         Entry("x" * 80 + "\\" + "y" * 80 + "@localhost", "busy", "é" * 60, datetime(
             2026, 12, 1, 9, tzinfo=paris), datetime(2026, 12, 1, 10, tzinfo=paris),
               "CANCELLED", 1, stamp, stamp, "/" + "a" * 100),
+        Entry("slot-3@localhost", "slot", "Accès libre", datetime(2027, 7, 1, 9, tzinfo=paris),
+              datetime(2027, 7, 1, 12, tzinfo=paris), "TENTATIVE", 0, stamp,
+              datetime(2025, 1, 1, tzinfo=timezone.utc)),
     ]
     with app.test_request_context():
         for entry in entries:
             component = ics.vevent(entry)
             assert ics.serialise(component) == component.to_ical()
+            assert ics.fast_vevent(entry) == component.to_ical()
 
 
 @pytest.mark.parametrize("text", [
