@@ -536,3 +536,19 @@ def test_description_is_plain_text(client, create_event):
     entry = parse(get_feed(client, "/agenda.ics").data)[f"event-{event.id}@localhost"]
     assert str(entry["DESCRIPTION"]) == (
         "Résumé.\n\nProgramme\n\nSouder un kit (https://example.org/kit) facile & rapide")
+
+
+def test_two_sites_in_two_zones_keep_their_own_tzid(client, create_site, create_event):
+    """Equal instants in two zones are equal datetimes: the encoders' caches must
+    not give one site's wall-clock time to the other."""
+    london = create_site(name="London lab", timezone="Europe/London")
+    paris_event = create_event(day=local_day(6), start="14:00", end="15:00")
+    instant = paris_event.starts_at
+    london_event = create_event(on_site=london, starts_at=instant,
+                                ends_at=paris_event.ends_at)
+    events = parse(get_feed(client, "/agenda.ics").data)
+    assert local_start(events[f"event-{paris_event.id}@localhost"]) == ("14:00", "Europe/Paris")
+    assert local_start(events[f"event-{london_event.id}@localhost"]) == ("13:00",
+                                                                        "Europe/London")
+    body = get_feed(client, "/agenda.ics").get_data(as_text=True)
+    assert "TZID:Europe/London" in body and "TZID:Europe/Paris" in body
