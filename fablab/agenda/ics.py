@@ -11,7 +11,7 @@ nothing about who booked or why.
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from threading import Lock
 from zoneinfo import ZoneInfo

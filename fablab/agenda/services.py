@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, url_for
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from fablab.accounts.models import User
 from fablab.agenda.models import CalendarFeed, new_feed_token

@@ -5,7 +5,7 @@ feed: the public one, a machine's, a member's personal one, and the single
 from __future__ import annotations
 
 import calendar as pycalendar
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
@@ -67,7 +67,8 @@ def _page(view: str, first: date, last: date, **context):
                                              **feed_args)),
     ]
     return render_template(
-        f"agenda/{view}.html", view_links=view_links, view=view, entries=entries, by_day=by_day, first=first,
+        f"agenda/{view}.html", view_links=view_links, view=view, entries=entries,
+        by_day=by_day, first=first,
         last=last, filters=filters, filter_args=feed_args, sites=active_sites(),
         kinds=AGENDA_KINDS, audiences_list=AUDIENCES, open_lab=OPEN_LAB, feed_url=feed_url,
         webcal_url="webcal://" + feed_url.split("://", 1)[1],
@@ -239,4 +240,4 @@ def feed_helpers():
                                                                     token=feed.token)
         return url, "webcal://" + url.split("://", 1)[1]
 
-    return {"personal_feed_urls": personal_feed_urls, "agenda_datetime": datetime}
+    return {"personal_feed_urls": personal_feed_urls}

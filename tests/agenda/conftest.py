@@ -54,7 +54,8 @@ def create_resource(app, site):
     def factory(slug=None, on_site=None, **fields):
         n = next(_counter)
         with app.app_context():
-            return save(Resource(site_id=(on_site or site).id, name=fields.pop("name", f"Laser {n}"),
+            name = fields.pop("name", f"Laser {n}")
+            return save(Resource(site_id=(on_site or site).id, name=name,
                                  slug=slug or f"laser-{n}", **fields))
 
     return factory

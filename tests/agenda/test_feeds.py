@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 import pytest
-from sqlalchemy import select
 
 from tests.agenda.conftest import at, dst_sunday, local_day, local_start, parse
 from tests.support.query_counter import count_queries

@@ -7,7 +7,7 @@ Every agenda page passes axe (no serious or critical violation)."""
 from __future__ import annotations
 
 import uuid
-from datetime import time, timedelta
+from datetime import time
 
 import icalendar
 import pytest
