@@ -128,7 +128,7 @@ def feed_response(validator: services.Validator, build, filename: str,
     response.headers["Vary"] = "Accept-Language, Cookie"
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     if request.if_none_match:
-        fresh = request.if_none_match.contains(validator.etag)
+        fresh = request.if_none_match.contains_weak(validator.etag)  # RFC 9110: weak match
     else:
         since = request.if_modified_since
         fresh = since is not None and validator.last_modified <= since
