@@ -145,6 +145,8 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from fablab.accounts import bp as accounts_bp
+    from fablab.agenda import api as open_data_api
+    from fablab.agenda import bp as agenda_bp
     from fablab.booking import bp as booking_bp
     from fablab.core import bp as core_bp
     from fablab.desk import bp as desk_bp
@@ -152,13 +154,12 @@ def _register_blueprints(app: Flask) -> None:
     from fablab.loans import bp as loans_bp
     from fablab.machines import bp as machines_bp
     from fablab.memberships import bp as memberships_bp
-
-    for blueprint in (core_bp, accounts_bp, memberships_bp, machines_bp, booking_bp, events_bp,
-                      loans_bp, desk_bp):
-        app.register_blueprint(blueprint)
     from fablab.projects import bp as projects_bp
 
-    app.register_blueprint(projects_bp)
+    for blueprint in (core_bp, accounts_bp, memberships_bp, machines_bp, booking_bp, events_bp,
+                      loans_bp, desk_bp, projects_bp, agenda_bp):
+        app.register_blueprint(blueprint)
+    open_data_api.init_app(app)  # last: every domain has registered its API endpoints
 
 
 def _register_template_helpers(app: Flask) -> None:

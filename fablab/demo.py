@@ -110,6 +110,7 @@ def load_demo() -> None:
 
     load_loans_demo(site, staff, member, people)
     db.session.flush()
+    from fablab.agenda.demo import load_agenda_demo; load_agenda_demo()  # noqa: E702
 
     from fablab.projects.demo import load_projects_demo
 

@@ -12,3 +12,4 @@ from fablab.memberships.models import Membership, Tariff  # noqa: F401
 from fablab.accounts.models import PublicProfile, Skill, SkillMessage  # noqa: F401,E402
 from fablab.projects.models import (BomLine, Project, ProjectAuthor, ProjectFile,  # noqa: F401,E402
                                     ProjectReport, ProjectRevision, ProjectStep, ProjectTag)
+from fablab.agenda.models import CalendarFeed  # noqa: F401

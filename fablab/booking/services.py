@@ -610,7 +610,13 @@ def _notify(booking: Booking, template: str, **extra) -> None:
         return
     zone = site_zone(resource.site)
     link = absolute_url("booking.my_bookings")
+    attachments = None
+    if template in ("booking_confirmed", "booking_accepted"):  # to add to a calendar
+        from fablab.agenda.ics import booking_attachments
+
+        attachments = booking_attachments(booking, member.locale)
     queue_email(member.email, template, locale=member.locale, kind=f"booking.{template[8:]}",
+                attachments=attachments,
                 user=member, booking=booking, resource=resource, link=link,
                 starts=booking.starts_at.astimezone(zone), ends=booking.ends_at.astimezone(zone),
                 **extra)

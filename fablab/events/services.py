@@ -543,13 +543,21 @@ def set_prices(event: Event, prices: dict[int, int | None]) -> None:
 # --- e-mails ---------------------------------------------------------------------------------
 
 
+CALENDAR_TEMPLATES = ("registration_confirmed", "registration_promoted", "event_changed")
+
+
 def _notify(registration: Registration, template: str) -> None:
     member, event = registration.member, registration.event
     if not member or not member.email:
         return
     zone = zone_of(event)
     link = absolute_url("events.detail", slug=event.slug)
-    queue_email(member.email, template, locale=member.locale,
+    attachments = None
+    if template in CALENDAR_TEMPLATES:  # the seat as a file to add to a calendar
+        from fablab.agenda.ics import registration_attachments
+
+        attachments = registration_attachments(registration, member.locale)
+    queue_email(member.email, template, locale=member.locale, attachments=attachments,
                 kind=f"event.{template.split('_', 1)[1]}", user=member, event=event,
                 participant=registration.participant_name, link=link,
                 starts=event.starts_at.astimezone(zone), ends=event.ends_at.astimezone(zone))

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("projects", __name__)
 
-from fablab.projects import views  # noqa: E402,F401
+from fablab.projects import api, views  # noqa: E402,F401

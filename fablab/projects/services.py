@@ -560,8 +560,9 @@ def _search(query, words: list[str]):
     return query.join(hits, hits.c.id == Project.id).order_by(hits.c.rank)
 
 
-def gallery(q: str = "", machine: str = "", tag: str = "", licence: str = "",
-            limit: int = 24, offset: int = 0) -> list[Project]:
+def published_query(q: str = "", machine: str = "", tag: str = "", licence: str = ""):
+    """Published projects matching the gallery's search and filters, newest first, with
+    what a listing shows loaded in a fixed number of queries (the gallery and the API)."""
     query = select(Project).where(Project.status == "published")
     if machine:
         query = query.where(Project.machines.any(Resource.slug == machine))
@@ -572,10 +573,14 @@ def gallery(q: str = "", machine: str = "", tag: str = "", licence: str = "",
     words = search_words(q)
     if words:
         query = _search(query, words)
-    query = query.order_by(Project.published_at.desc(), Project.id.desc())
-    return db.session.scalars(query.options(
+    return query.order_by(Project.published_at.desc(), Project.id.desc()).options(
         _author_options(), selectinload(Project.tags), selectinload(Project.machines))
-        .limit(limit).offset(offset)).all()
+
+
+def gallery(q: str = "", machine: str = "", tag: str = "", licence: str = "",
+            limit: int = 24, offset: int = 0) -> list[Project]:
+    return db.session.scalars(published_query(q, machine, tag, licence)
+                              .limit(limit).offset(offset)).all()
 
 
 def gallery_filters() -> dict[str, list]:

@@ -250,6 +250,24 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("accounts.skills_profile", "GET"): LOGGED_IN,
     ("accounts.skills_profile", "POST"): LOGGED_IN,
     ("accounts.remove_skill", "POST"): SOMEONE_ELSES,
+    # --- the agenda, its iCalendar feeds and the open-data API ---------------------------
+    ("agenda.index", "GET"): PUBLIC,
+    ("agenda.week", "GET"): PUBLIC,
+    ("agenda.month", "GET"): PUBLIC,
+    ("agenda.public_feed", "GET"): PUBLIC,
+    ("agenda.machine_feed", "GET"): PUBLIC,  # the victim's booking: "Booked", no name
+    ("agenda.event_ics", "GET"): PUBLIC,
+    # A garbage token: 404 for everyone, logged in or not.
+    ("agenda.personal_feed", "GET"): {role: "notfound" for role in ROLES},
+    ("agenda.booking_ics", "GET"): SOMEONE_ELSES_BOOKING,  # the victim's booking
+    ("agenda.regenerate_token", "POST"): LOGGED_IN,
+    ("api.events", "GET"): PUBLIC,
+    ("api.slots", "GET"): PUBLIC,
+    ("api.machines", "GET"): PUBLIC,
+    ("api.items", "GET"): PUBLIC,
+    ("api.repair_cafe_impact", "GET"): PUBLIC,
+    ("api.projects", "GET"): PUBLIC,
+    ("api.openapi", "GET"): PUBLIC,
 }
 
 # (endpoint, method, role) -> reason, for app bugs found by these tests (strict xfail).
