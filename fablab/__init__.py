@@ -151,6 +151,9 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (core_bp, accounts_bp, memberships_bp, machines_bp, booking_bp, events_bp,
                       loans_bp, desk_bp):
         app.register_blueprint(blueprint)
+    from fablab.reports import bp as reports_bp
+
+    app.register_blueprint(reports_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

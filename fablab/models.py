@@ -9,3 +9,5 @@ from fablab.loans.models import Hold, Item, ItemCondition, ItemEvent, Loan  # no
 from fablab.machines.models import (Incident, Resource, ResourcePrice, Training,  # noqa: F401
                                     TrainingGrant)
 from fablab.memberships.models import Membership, Tariff  # noqa: F401
+from fablab.desk.models import Visit  # noqa: F401
+from fablab.reports import models as _report_indexes  # noqa: F401,E402

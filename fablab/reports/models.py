@@ -1,0 +1,17 @@
+"""The indexes the reports need on other domains' tables (the reports own no table).
+
+Declared here, on the other models' tables, so that those domains' files stay as they
+are; the migration of the visits creates them.
+"""
+
+from sqlalchemy import Index
+
+from fablab.booking.models import OpenSlot
+from fablab.loans.models import Loan
+from fablab.memberships.models import Membership
+
+REPORT_INDEXES = (
+    Index("ix_loans_checked_out_at", Loan.checked_out_at),
+    Index("ix_open_slots_starts_at", OpenSlot.starts_at),
+    Index("ix_memberships_starts_on", Membership.starts_on),
+)
