@@ -248,7 +248,8 @@ def visits_figures(period: Period) -> dict:
     commune = Visit.commune
     by_commune = db.session.execute(
         select(commune, func.count(Visit.id)).where(*where, walk_in).group_by(commune)
-        .order_by(func.count(Visit.id).desc(), commune)).all()
+        .order_by(case((commune == "", 1), else_=0), func.count(Visit.id).desc(),
+                  commune)).all()
     people = _int(members) + _int(children) + _int(walk_ins)
     months = [(key, _int(count), _int(anon)) for key, count, anon in by_month]
     return {
@@ -301,7 +302,8 @@ def members_figures(period: Period) -> dict:
     by_commune = db.session.execute(
         select(User.commune, func.count(User.id))
         .join(member_ids, member_ids.c.member_id == User.id)
-        .group_by(User.commune).order_by(func.count(User.id).desc(), User.commune)).all()
+        .group_by(User.commune).order_by(case((User.commune == "", 1), else_=0),
+                                          func.count(User.id).desc(), User.commune)).all()
     return {
         "members": _int(members), "new": _int(new),
         "tables": [
