@@ -64,9 +64,8 @@ def record_member_visit(site_id: int, member_id: int | None = None, child_id: in
               "recorded_by_id": getattr(recorded_by, "id", None)}
     stmt = _insert().values(**values).on_conflict_do_nothing(
         index_elements=["site_id", "day", column],
-        index_where=text(f"{column} IS NOT NULL"))
-    result = db.session.execute(stmt)
-    return bool(result.rowcount)
+        index_where=text(f"{column} IS NOT NULL")).returning(Visit.__table__.c.id)
+    return db.session.execute(stmt).scalar() is not None
 
 
 def record_walk_in(staff, site: Site | None, reason: str = "", age_group: str = "",

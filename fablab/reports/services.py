@@ -88,10 +88,13 @@ class Period:
 
 def _day(value: str, field_label: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
+        day = None
+    if day is None or not 1900 <= day.year <= 9998:  # far years overflow the arithmetic
         raise DomainError(_("%(field)s: this date is not valid (expected YYYY-MM-DD).",
-                            field=field_label)) from None
+                            field=field_label))
+    return day
 
 
 def parse_period(args, today: date | None = None) -> Period:
