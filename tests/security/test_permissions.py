@@ -204,6 +204,13 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("desk.scan", "POST"): STAFF,  # lends the second item to the victim
     ("desk.finish", "POST"): STAFF,  # e-mails the victim her receipt
     ("desk.record_return", "POST"): STAFF,
+    # --- the desk's today screen, visits, activity reports ---------------------------
+    ("desk.index", "GET"): STAFF,
+    ("desk.check_in_booking", "POST"): STAFF,  # the victim's booking (too early: refused)
+    ("desk.attend", "POST"): STAFF,  # the victim's seat (too early: refused)
+    ("desk.add_visitor", "POST"): STAFF,  # counts a walk-in visitor
+    ("reports.index", "GET"): STAFF,
+    ("reports.export_csv", "GET"): STAFF,  # no table named: back to the report
 }
 
 # (endpoint, method, role) -> reason, for app bugs found by these tests (strict xfail).
@@ -507,6 +514,8 @@ def form_for(endpoint: str, world: World) -> dict[str, object]:
         "desk.finish": {"borrower_id": world.victim_id, "loan_ids": str(world.loan_id)},
         "desk.record_return": {"condition_id": world.condition_id, "damaged": "y",
                                "note": "Cassé"},
+        "desk.add_visitor": {"site_id": world.site_id, "reason": "open_lab",
+                             "age_group": "18-25", "commune": "Bron"},
     }
     return forms.get(endpoint, {})
 
