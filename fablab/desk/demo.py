@@ -1,4 +1,5 @@
-"""Demo visits: six months of open days at the lab, so that the reports have figures."""
+"""Demo visits: six months of open days at the lab, and past workshops with their
+attendance, so that the reports have figures."""
 
 from __future__ import annotations
 
@@ -39,3 +40,34 @@ def load_desk_demo(site, staff, member, people) -> None:
                               age_group=rng.choice(AGE_GROUPS + (None,)),
                               commune=rng.choice(COMMUNES), recorded_by_id=staff.id))
     db.session.add_all(rows)
+    _past_workshops(rng, site, staff, visitors, zone, today)
+
+
+PAST_WORKSHOPS = (
+    ("Initiation à l'impression 3D", "workshop", "adults", 8, 150),
+    ("Robotique pour les 8-12 ans", "workshop", "children", 10, 120),
+    ("Atelier couture en famille", "workshop", "families", 12, 90),
+    ("Découverte de la découpe laser", "training", "adults", 6, 60),
+    ("Club électronique", "club", "teens", 10, 30),
+)
+
+
+def _past_workshops(rng, site, staff, visitors, zone, today) -> None:
+    """Past workshops, their registrations and who came (the report's attendance)."""
+    from fablab.events.models import Event, Registration
+
+    for title, kind, audience, capacity, days_ago in PAST_WORKSHOPS:
+        day = today - timedelta(days=days_ago)
+        event = Event(site_id=site.id, kind=kind, audience=audience, title=title,
+                      slug=f"demo-passe-{days_ago}", status="published", capacity=capacity,
+                      summary="Atelier passé (données de démonstration).",
+                      starts_at=datetime.combine(day, time(14), zone),
+                      ends_at=datetime.combine(day, time(17), zone), animators=[staff])
+        db.session.add(event)
+        db.session.flush()
+        for person in rng.sample(visitors, min(capacity, len(visitors)) - 1):
+            attended = rng.random() < 0.85
+            db.session.add(Registration(
+                event_id=event.id, member_id=person.id, participant_key=f"m:{person.id}",
+                status="confirmed",
+                attended_at=datetime.combine(day, time(14, 5), zone) if attended else None))

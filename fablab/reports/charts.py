@@ -40,7 +40,7 @@ def bar_chart(chart_id: str, title: str, bars: list[tuple[str, float]], unit: st
                      f'text-anchor="middle" aria-hidden="true">{escape(_number(value))}</text>')
         parts.append(f'<text x="{x + bar_width / 2:.1f}" y="{height - bottom + 16}" '
                      f'font-size="11" text-anchor="middle" aria-hidden="true">'
-                     f'{escape(label[:12])}</text>')
+                     f'{escape(label[:14])}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

@@ -283,6 +283,14 @@ def _month_label(key: str) -> str:
         return key or ""
 
 
+def short_month_label(key: str) -> str:
+    """"2026-09" → "sept. 2026" (chart axes)."""
+    try:
+        return format_date(date(int(key[:4]), int(key[5:7]), 1), "MMM yyyy")
+    except (TypeError, ValueError):
+        return key or ""
+
+
 def members_figures(period: Period) -> dict:
     """Members with a membership during the period (memberships belong to no site)."""
     overlapping = [Membership.starts_on <= period.end, Membership.ends_on >= period.start]

@@ -38,7 +38,8 @@ def index():
     report = services.build_report(period)
     visits_chart = charts.bar_chart(
         "chart-visits", _("Visits by month"),
-        [(row[0], row[1]) for row in report.visits["tables"][0].rows], _("visits"))
+        [(services.short_month_label(key), count) for key, count, _walk_ins
+         in report.visits["months"]], _("visits"))
     audience_chart = charts.share_chart(
         "chart-audiences", _("Attendance by audience"), report.events["audience_shares"],
         _("participants"))
