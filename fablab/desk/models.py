@@ -41,7 +41,9 @@ class Visit(TimestampMixin, db.Model):
         Index("uq_visits_child_day", "site_id", "day", "child_id", unique=True,
               sqlite_where=text("child_id IS NOT NULL"),
               postgresql_where=text("child_id IS NOT NULL")),
-        Index("ix_visits_day_site", "day", "site_id"),
+        # Covers every column the reports count, so that a year is read from the index.
+        Index("ix_visits_day_site", "day", "site_id", "source", "reason", "member_id",
+              "child_id", "age_group", "commune"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

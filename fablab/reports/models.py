@@ -6,12 +6,15 @@ are; the migration of the visits creates them.
 
 from sqlalchemy import Index
 
-from fablab.booking.models import OpenSlot
+from fablab.booking.models import Booking, OpenSlot
 from fablab.loans.models import Loan
 from fablab.memberships.models import Membership
 
 REPORT_INDEXES = (
     Index("ix_loans_checked_out_at", Loan.checked_out_at),
+    # Covers the machine-hours figures: a year of bookings is read from the index.
+    Index("ix_bookings_report", Booking.starts_at, Booking.status, Booking.resource_id,
+          Booking.ends_at, Booking.checked_in_at, Booking.no_show),
     Index("ix_open_slots_starts_at", OpenSlot.starts_at),
     Index("ix_memberships_starts_on", Membership.starts_on),
 )

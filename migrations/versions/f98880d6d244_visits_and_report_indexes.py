@@ -42,13 +42,20 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_visits'))
     )
     with op.batch_alter_table('visits', schema=None) as batch_op:
-        batch_op.create_index('ix_visits_day_site', ['day', 'site_id'], unique=False)
+        batch_op.create_index('ix_visits_day_site', ['day', 'site_id', 'source', 'reason',
+                                                     'member_id', 'child_id', 'age_group',
+                                                     'commune'], unique=False)
         batch_op.create_index(batch_op.f('ix_visits_member_id'), ['member_id'], unique=False)
         batch_op.create_index('uq_visits_child_day', ['site_id', 'day', 'child_id'], unique=True, sqlite_where=sa.text('child_id IS NOT NULL'), postgresql_where=sa.text('child_id IS NOT NULL'))
         batch_op.create_index('uq_visits_member_day', ['site_id', 'day', 'member_id'], unique=True, sqlite_where=sa.text('member_id IS NOT NULL'), postgresql_where=sa.text('member_id IS NOT NULL'))
 
     with op.batch_alter_table('loans', schema=None) as batch_op:
         batch_op.create_index('ix_loans_checked_out_at', ['checked_out_at'], unique=False)
+
+    with op.batch_alter_table('bookings', schema=None) as batch_op:
+        batch_op.create_index('ix_bookings_report', ['starts_at', 'status', 'resource_id',
+                                                     'ends_at', 'checked_in_at', 'no_show'],
+                              unique=False)
 
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.create_index('ix_memberships_starts_on', ['starts_on'], unique=False)
@@ -64,6 +71,9 @@ def downgrade():
 
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.drop_index('ix_memberships_starts_on')
+
+    with op.batch_alter_table('bookings', schema=None) as batch_op:
+        batch_op.drop_index('ix_bookings_report')
 
     with op.batch_alter_table('loans', schema=None) as batch_op:
         batch_op.drop_index('ix_loans_checked_out_at')
