@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, and_, case, cast, distinct, func, or_, select
 
 from fablab.booking.models import Booking, OpenSlot
@@ -186,12 +185,6 @@ def to_csv(table: Table) -> str:
 
 def _dialect() -> str:
     return db.session.get_bind().dialect.name
-
-
-def _month_of(column):
-    if _dialect() == "postgresql":
-        return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
 
 
 def _hours(start_col, end_col):
@@ -550,6 +543,23 @@ def build_report(period: Period) -> Report:
                   repair=repair_figures(period), projects=projects_figures(period),
                   volunteers=volunteer_figures(period))
 
+
+def table_for(period: Period, key: str) -> Table | None:
+    """One table for its CSV: only the figures it needs are counted."""
+    source = TABLE_SOURCES.get(key)
+    if source is None:
+        return build_report(period).table(key)
+    return next((t for t in source(period)["tables"] if t.key == key), None)
+
+
+TABLE_SOURCES = {
+    "visits_by_month": visits_figures, "visits_by_reason": visits_figures,
+    "walk_ins_by_age": visits_figures, "walk_ins_by_commune": visits_figures,
+    "members_by_tariff": members_figures, "members_by_age": members_figures,
+    "members_by_commune": members_figures, "machine_hours": machines_figures,
+    "events_by_kind": events_figures, "events_by_audience": events_figures,
+    "most_borrowed": lending_figures,
+}
 
 TABLE_KEYS = ("summary", "visits_by_month", "visits_by_reason", "walk_ins_by_age",
               "walk_ins_by_commune", "members_by_tariff", "members_by_age",

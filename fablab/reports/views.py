@@ -60,7 +60,7 @@ def export_csv():
     if key not in services.TABLE_KEYS:
         flash(_("Unknown table."), "danger")
         return redirect(url_for("reports.index", **period.query_args()))
-    table = services.build_report(period).table(key)
+    table = services.table_for(period, key)
     name = f"{key}_{period.start.isoformat()}_{period.end.isoformat()}"
     if period.site is not None:
         name += f"_{period.site.slug}"

@@ -93,11 +93,14 @@ def lab(app) -> Lab:
         visit(site_a, "2025-02-28", age_group="60+", commune="Lyon")  # outside
 
         s.add_all([
-            OpenSlot(site_id=site_a.id, starts_at=at("2025-03-05", 14), ends_at=at("2025-03-05", 18)),
-            OpenSlot(site_id=site_a.id, starts_at=at("2025-03-12", 14), ends_at=at("2025-03-12", 18)),
-            OpenSlot(site_id=site_a.id, starts_at=at("2025-03-19", 14), ends_at=at("2025-03-19", 18),
-                     cancelled_at=at("2025-03-18", 9)),
-            OpenSlot(site_id=site_b.id, starts_at=at("2025-03-06", 10), ends_at=at("2025-03-06", 12)),
+            OpenSlot(site_id=site_a.id, starts_at=at("2025-03-05", 14),
+                     ends_at=at("2025-03-05", 18)),
+            OpenSlot(site_id=site_a.id, starts_at=at("2025-03-12", 14),
+                     ends_at=at("2025-03-12", 18)),
+            OpenSlot(site_id=site_a.id, starts_at=at("2025-03-19", 14),
+                     ends_at=at("2025-03-19", 18), cancelled_at=at("2025-03-18", 9)),
+            OpenSlot(site_id=site_b.id, starts_at=at("2025-03-06", 10),
+                     ends_at=at("2025-03-06", 12)),
         ])
         laser = Resource(site_id=site_a.id, kind="machine", name="Laser", slug="laser")
         printer = Resource(site_id=site_a.id, kind="machine", name="Imprimante 3D", slug="printer")

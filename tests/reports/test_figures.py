@@ -79,7 +79,8 @@ def test_march_at_every_site(app, lab):
         ["18 to 25", "< 3"], ["Not given", "< 3"], ["Under 12", "< 3"]]
     assert rows(tables, "walk_ins_by_commune") == [["Bron", 3], ["Not given", "< 3"]]
     assert built.machines["offered_hours"] == 10.0
-    assert (built.events["events"], built.events["seats"], built.events["fill_rate"]) == (3, 22, 18.2)
+    assert (built.events["events"], built.events["seats"],
+            built.events["fill_rate"]) == (3, 22, 18.2)
     assert rows(tables, "events_by_kind")[1] == ["Workshop", 2, 14, 3, 2, 21.4, 1]
     assert (built.lending["loans"], built.lending["borrowers"], built.lending["late"]) == (4, 2, 2)
     assert rows(tables, "most_borrowed") == [
@@ -124,7 +125,8 @@ def test_the_page_and_its_csv(app, lab, staff_client):
     body = csv.get_data()
     assert body.startswith("\ufeff".encode())  # the BOM
     lines = body.decode("utf-8-sig").splitlines()
-    assert lines[0] == "Machine;Bookings;Hours booked;Hours used (checked in);No-shows;No-show rate (%)"
+    assert lines[0] == ("Machine;Bookings;Hours booked;Hours used (checked in);No-shows;"
+                        "No-show rate (%)")
     assert lines[2] == "Laser;3;4.50;3.00;1;33.30"
     commune = staff_client.get("/reports/export.csv?table=members_by_commune&month=2025-03")
     assert commune.get_data().decode("utf-8-sig").splitlines()[1:] == [
@@ -136,3 +138,17 @@ def test_french_csv_uses_decimal_commas(app, lab, login_as, create_member):
     client = login_as(staff)
     csv = client.get(f"/reports/export.csv?table=machine_hours&month=2025-03&site={lab.site_a}")
     assert "Laser;3;4,50;3,00;1;33,30" in csv.get_data().decode("utf-8-sig")
+
+
+def test_every_table_downloads_as_the_page_shows_it(app, lab, staff_client):
+    built, tables = report(app, lab, month="2025-03", site=str(lab.site_a))
+    for key in services.TABLE_KEYS:
+        response = staff_client.get(f"/reports/export.csv?table={key}&month=2025-03"
+                                    f"&site={lab.site_a}")
+        assert response.status_code == 200, key
+        assert response.headers["Content-Disposition"].endswith(
+            f'{key}_2025-03-01_2025-03-31_atelier.csv"')
+        lines = response.get_data().decode("utf-8-sig").splitlines()
+        columns, rows = tables[key]
+        assert lines[0] == ";".join(columns), key
+        assert len(lines) == 1 + len(rows), key
