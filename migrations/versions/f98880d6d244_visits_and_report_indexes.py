@@ -56,6 +56,9 @@ def upgrade():
         batch_op.create_index('ix_bookings_report', ['starts_at', 'status', 'resource_id',
                                                      'ends_at', 'checked_in_at', 'no_show'],
                               unique=False)
+        batch_op.create_index('ix_bookings_pending', ['ends_at'], unique=False,
+                              sqlite_where=sa.text("status = 'pending'"),
+                              postgresql_where=sa.text("status = 'pending'"))
 
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.create_index('ix_memberships_starts_on', ['starts_on'], unique=False)
@@ -73,6 +76,8 @@ def downgrade():
         batch_op.drop_index('ix_memberships_starts_on')
 
     with op.batch_alter_table('bookings', schema=None) as batch_op:
+        batch_op.drop_index('ix_bookings_pending', sqlite_where=sa.text("status = 'pending'"),
+                            postgresql_where=sa.text("status = 'pending'"))
         batch_op.drop_index('ix_bookings_report')
 
     with op.batch_alter_table('loans', schema=None) as batch_op:
