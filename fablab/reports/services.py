@@ -382,6 +382,11 @@ def machines_figures(period: Period) -> dict:
 
 
 def events_figures(period: Period) -> dict:
+    where = [Event.status == "published", Event.starts_at >= period.start_utc,
+             Event.starts_at < period.end_utc]
+    if period.site is not None:
+        where.append(Event.site_id == period.site_id)
+    # The registrations of the period's events only, summed per event.
     regs = (select(Registration.event_id,
                    func.sum(case((Registration.status == "confirmed", 1), else_=0))
                    .label("confirmed"),
@@ -389,11 +394,8 @@ def events_figures(period: Period) -> dict:
                    .label("attended"),
                    func.sum(case((Registration.promoted_at.is_not(None), 1), else_=0))
                    .label("promoted"))
+            .where(Registration.event_id.in_(select(Event.id).where(*where)))
             .group_by(Registration.event_id).subquery())
-    where = [Event.status == "published", Event.starts_at >= period.start_utc,
-             Event.starts_at < period.end_utc]
-    if period.site is not None:
-        where.append(Event.site_id == period.site_id)
     columns = (func.count(Event.id), func.sum(Event.capacity),
                func.sum(func.coalesce(regs.c.confirmed, 0)),
                func.sum(func.coalesce(regs.c.attended, 0)),
