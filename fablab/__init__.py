@@ -155,9 +155,10 @@ def _register_blueprints(app: Flask) -> None:
     from fablab.machines import bp as machines_bp
     from fablab.memberships import bp as memberships_bp
     from fablab.projects import bp as projects_bp
+    from fablab.reports import bp as reports_bp
 
     for blueprint in (core_bp, accounts_bp, memberships_bp, machines_bp, booking_bp, events_bp,
-                      loans_bp, desk_bp, projects_bp, agenda_bp):
+                      loans_bp, desk_bp, projects_bp, agenda_bp, reports_bp):
         app.register_blueprint(blueprint)
     open_data_api.init_app(app)  # last: every domain has registered its API endpoints
 

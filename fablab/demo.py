@@ -117,6 +117,11 @@ def load_demo() -> None:
     load_projects_demo(site, staff, member, people)
     db.session.flush()
 
+    from fablab.desk.demo import load_desk_demo
+
+    load_desk_demo(site, staff, member, people)
+    db.session.flush()
+
 
 def _account(name: str, email: str, role: str, **fields) -> User:
     user = User(name=name, email=email, role=role, email_confirmed_at=utcnow(), **fields)

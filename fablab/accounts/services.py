@@ -292,6 +292,7 @@ def anonymise(user: User) -> None:
     user.name = ""
     user.email = None
     user.phone = ""
+    user.commune = ""
     user.password_hash = ""
     user.card_code = new_card_code()
     user.active = False

@@ -480,6 +480,10 @@ def check_in(booking: Booking, staff) -> None:
         raise DomainError(_("Arrivals are recorded from an hour before the booking starts."))
     booking.checked_in_at, booking.no_show = utcnow(), False
     audit.record(staff, "booking.check_in", booking, summary=booking.member.name)
+    from fablab.desk.visits import record_member_visit
+
+    record_member_visit(booking.resource.site_id, member_id=booking.member_id, source="booking",
+                        reason="open_lab", recorded_by=staff)
 
 
 def mark_no_shows(now: datetime | None = None, member_id: int | None = None) -> int:

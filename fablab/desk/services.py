@@ -85,7 +85,8 @@ class ScanResult:
 
 
 def scan(staff, raw: str, borrower: User | None = None,
-         organisation: Organisation | None = None, as_of: datetime | None = None) -> ScanResult:
+         organisation: Organisation | None = None, as_of: datetime | None = None,
+         site_id: int | None = None) -> ScanResult:
     """Interpret one scan. Raises DomainError (nothing changed) with the message to show.
 
     ``as_of`` is when the station last answered: an item lent since then by another
@@ -96,7 +97,13 @@ def scan(staff, raw: str, borrower: User | None = None,
     if found is None:
         raise DomainError(_("Unknown code: %(code)s.", code=code))
     if found.kind == "member":
-        return _start_member(found.obj)
+        result = _start_member(found.obj)
+        if site_id is not None:  # a card scanned at the desk: the member has come
+            from fablab.desk.visits import record_member_visit
+
+            record_member_visit(site_id, member_id=found.obj.id, source="scan",
+                                recorded_by=staff)
+        return result
     if found.kind == "resource":
         raise DomainError(_("%(name)s is a machine, not an item of the lending library.",
                             name=found.obj.name))

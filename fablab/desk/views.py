@@ -1,8 +1,9 @@
-"""The scan station, the /q/ resolver behind every QR code, QR images and member cards."""
+"""The desk's today screen, the scan station, the /q/ resolver behind every QR code,
+QR images and member cards."""
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -124,7 +125,8 @@ def scan():
         try:
             result = services.scan(current_user, request.form.get("code", "")[:500],
                                    borrower, organisation,
-                                   services.parse_as_of(request.form.get("as_of")))
+                                   services.parse_as_of(request.form.get("as_of")),
+                                   site_id=getattr(_desk_site(), "id", None))
         except DomainError as error:
             db.session.rollback()
             result = services.ScanResult(False, error.message, borrower=borrower,
@@ -183,3 +185,113 @@ def record_return(loan_id: int):
         flash(_("%(code)s: return noted.", code=loan.item.code) if not form.damaged.data else
               _("%(code)s: return noted, sent to maintenance.", code=loan.item.code), "success")
     return redirect(url_for("desk.scan"))
+
+
+# --- the desk: today at a site ----------------------------------------------------------------
+
+
+def _desk_site(site_id: int | None = None):
+    """The site asked for, else the one this desk last chose, else the first active one."""
+    from fablab.core.models import Site
+    from fablab.core.sites import active_sites
+
+    wanted = site_id or session.get("desk_site_id")
+    site = db.session.get(Site, wanted) if wanted else None
+    if site is None or not site.is_active:
+        sites = active_sites()
+        site = sites[0] if sites else None
+    return site
+
+
+def _back_to_desk(site_id: int | None = None):
+    return redirect(url_for("desk.index", site=site_id or session.get("desk_site_id")))
+
+
+@bp.route("/desk")
+@staff_required
+def index():
+    from fablab.core.sites import active_sites
+    from fablab.desk import today
+    from fablab.desk.forms import WalkInForm
+    from fablab.desk.visits import site_day
+
+    wanted = request.args.get("site", type=int)
+    site = _desk_site(wanted)
+    if site is None:
+        return render_template("desk/today.html", today=None, sites=[])
+    if wanted and wanted != site.id:
+        flash(_("Unknown site: showing %(name)s.", name=site.name), "danger")
+    session["desk_site_id"] = site.id
+    query = request.args.get("q", "")
+    found = today.search_members(query) if query.strip() else None
+    return render_template("desk/today.html", today=today.today_at(site, site_day(site.id)),
+                           sites=active_sites(), query=query, found=found,
+                           walk_in_form=WalkInForm(site_id=site.id), now=utcnow(),
+                           can_check_in=_can_check_in)
+
+
+def _can_check_in(booking) -> bool:
+    from fablab.booking.services import can_check_in
+
+    return can_check_in(booking)
+
+
+@bp.route("/desk/bookings/<int:booking_id>/check-in", methods=["POST"])
+@staff_required
+def check_in_booking(booking_id: int):
+    from fablab.booking import services as booking_services
+    from fablab.booking.models import Booking
+
+    booking = db.get_or_404(Booking, booking_id)
+    try:
+        booking_services.check_in(booking, current_user)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("%(name)s has arrived.", name=booking.member.name), "success")
+    return _back_to_desk(booking.resource.site_id)
+
+
+@bp.route("/desk/registrations/<int:registration_id>/attend", methods=["POST"])
+@staff_required
+def attend(registration_id: int):
+    from fablab.events import services as event_services
+    from fablab.events.models import Registration
+
+    registration = db.get_or_404(Registration, registration_id)
+    try:
+        event_services.set_attendance(current_user, registration, True)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("%(name)s has arrived.", name=registration.participant_name), "success")
+    return _back_to_desk(registration.event.site_id)
+
+
+@bp.route("/desk/visitors", methods=["POST"])
+@staff_required
+def add_visitor():
+    from fablab.core.models import Site
+    from fablab.desk.forms import WalkInForm
+    from fablab.desk.visits import record_walk_in
+
+    form = WalkInForm()
+    site_id = request.form.get("site_id", type=int)
+    site = db.session.get(Site, site_id) if site_id else None
+    if not form.validate_on_submit():
+        flash(_("Please choose the details from the lists."), "danger")
+        return _back_to_desk(site_id)
+    try:
+        record_walk_in(current_user, site, form.reason.data or "", form.age_group.data or "",
+                       form.commune.data or "")
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    else:
+        db.session.commit()
+        flash(_("One more visitor counted."), "success")
+    return _back_to_desk(getattr(site, "id", None))

@@ -120,8 +120,10 @@ def _impact(row) -> Impact:
 
 
 def impact(start: datetime | None = None, end: datetime | None = None,
-           event_id: int | None = None) -> Impact:
+           event_id: int | None = None, site_id: int | None = None) -> Impact:
     stmt = select(*_impact_columns()).join(RepairCategory).join(Event)
+    if site_id is not None:
+        stmt = stmt.where(Event.site_id == site_id)
     if start is not None:
         stmt = stmt.where(Event.starts_at >= start)
     if end is not None:

@@ -385,6 +385,13 @@ def set_attendance(actor, registration: Registration, attended: bool = True) -> 
                            note=_("Training session: %(title)s", title=event.title))
     audit.record(actor, "registration.attend" if attended else "registration.absent",
                  registration, summary=registration.participant_name)
+    if attended:
+        from fablab.desk.visits import reason_for_event, record_member_visit
+
+        record_member_visit(event.site_id, member_id=None if registration.child_id
+                            else registration.member_id, child_id=registration.child_id,
+                            source="event", reason=reason_for_event(event.kind),
+                            recorded_by=actor)
 
 
 def check_in_participant(actor, event: Event, member_id: int | None = None,

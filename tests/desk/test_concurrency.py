@@ -8,7 +8,7 @@ import html
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.support.live_server import Browser, live_server, log_in, race
 
@@ -65,3 +65,28 @@ def test_two_desks_lend_the_same_item_at_once(_live, db, create_member, create_b
             pages[winner]
         loser = pages[1 - winner]
         assert "scan-error" in loser and f"{item.code} is already on loan." in loser
+
+
+def test_two_desks_scan_the_same_member_card_at_once(_live, db, create_member, create_borrower,
+                                                     create_site):
+    """Both scans succeed; the member's visit of the day is counted once."""
+    from fablab.desk.models import Visit
+
+    create_site(name="Atelier course")
+    desks = []
+    for i in range(2):
+        staff = create_member(name=f"Visit desk {i}", email=f"vdesk{i}@example.org",
+                              role="staff", password=PASSWORD, locale="en")
+        browser = Browser(_live.base_url)
+        log_in(browser, staff.email, PASSWORD)
+        desks.append(browser)
+    for n in range(ROUNDS):
+        member = create_borrower(name=f"Visitor {n}", email=f"visitor{n}@example.org")
+        results = race([(desk, "/desk/scan", {"code": member.card_code, "borrower_id": "",
+                                              "loan_ids": ""}) for desk in desks])
+        assert [getattr(r, "status", r) for r in results] == [200, 200]
+        assert all("scan-ok" in r.body for r in results)
+        assert _live.errors == []
+        db.session.expire_all()
+        count = db.session.scalar(select(func.count(Visit.id)).where(Visit.member_id == member.id))
+        assert count == 1

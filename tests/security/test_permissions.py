@@ -268,6 +268,13 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("api.repair_cafe_impact", "GET"): PUBLIC,
     ("api.projects", "GET"): PUBLIC,
     ("api.openapi", "GET"): PUBLIC,
+    # --- the desk's today screen, visits, activity reports ---------------------------
+    ("desk.index", "GET"): STAFF,
+    ("desk.check_in_booking", "POST"): STAFF,  # the victim's booking (too early: refused)
+    ("desk.attend", "POST"): STAFF,  # the victim's seat (too early: refused)
+    ("desk.add_visitor", "POST"): STAFF,  # counts a walk-in visitor
+    ("reports.index", "GET"): STAFF,
+    ("reports.export_csv", "GET"): STAFF,  # no table named: back to the report
 }
 
 # (endpoint, method, role) -> reason, for app bugs found by these tests (strict xfail).
@@ -646,6 +653,8 @@ def form_for(endpoint: str, world: World) -> dict[str, object]:
         "accounts.skills_member": {"body": "Bonjour, peux-tu m'aider pour une soudure ?"},
         "accounts.skills_profile": {"form": "skill", "skill-name": "couture",
                                     "skill-level": "beginner"},
+        "desk.add_visitor": {"site_id": world.site_id, "reason": "open_lab",
+                             "age_group": "18-25", "commune": "Bron"},
     }
     return forms.get(endpoint, {})
 
