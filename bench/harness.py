@@ -29,12 +29,38 @@ def _fresh_database_url() -> str:
     return url
 
 
-def bench_app() -> Flask:
-    """An app on an empty database whose schema comes from the migrations."""
+def _emptied(url: str) -> str:
+    """The database at ``url`` without any table (a SQLite file is deleted)."""
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+        return url
+    engine = create_engine(_sqlalchemy_url(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+def bench_app(database_url: str | None = None, reset: bool = True) -> Flask:
+    """An app on an empty database whose schema comes from the migrations.
+
+    By default a new SQLite file, or ``FABLAB_BENCH_DATABASE_URL`` emptied first;
+    ``database_url`` names another database, emptied first unless ``reset`` is false
+    (then it is only brought up to the latest migration)."""
+    if database_url is None:
+        url = _fresh_database_url()
+    elif reset:
+        url = _emptied(database_url)
+    else:
+        url = database_url
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "bench-secret-key",
-        "DATABASE_URL": _fresh_database_url(),
+        "DATABASE_URL": url,
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "MAIL_BACKEND": "log",
