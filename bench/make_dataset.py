@@ -206,6 +206,11 @@ WORKSHOPS = (  # title, kind, audience, min age, max age, capacity, hours, summa
     ("Découverte du fablab", "other", "everyone", None, None, 15, 1,
      "Une visite guidée des machines et des projets en cours."),
 )
+REPAIR_CATEGORIES = (  # as the migration seeds them (name, kg, kg CO2e, powered), in part
+    ("Ordinateur portable", 2.26, 258.25, True), ("Téléphone portable", 0.14, 35.82, True),
+    ("Imprimante / scanner", 7.05, 47.7, True), ("Grille-pain", 1.0, 8.0, True),
+    ("Lampe", 0.7, 4.0, True), ("Vêtement / textile", 0.5, 0.0, False),
+    ("Vélo", 12.0, 0.0, False))
 CATALOGUE_FALLBACK = (("Outillage", "Perceuse-visseuse", 30, 160, 7, 1),)
 
 # --- the context --------------------------------------------------------------------------------
@@ -845,6 +850,11 @@ def step_events(ds: Dataset) -> None:
     from fablab.events.models import RepairCategory
 
     categories = ds.conn.execute(select(RepairCategory.id)).scalars().all()
+    if not categories:  # the migration seeds them; a test may have emptied the table
+        ds.conn.execute(insert(RepairCategory.__table__), [
+            {"name": name, "weight_kg": weight, "co2e_kg": co2e, "powered": powered,
+             "active": True} for name, weight, co2e, powered in REPAIR_CATEGORIES])
+        categories = ds.conn.execute(select(RepairCategory.id)).scalars().all()
     cafes = [e for e in open_events if e["kind"] == "repair_cafe" and e["ends_at"] < ds.now]
     per_cafe = ds.size.repair_items / max(1, len(cafes))
     rows = []
@@ -942,8 +952,9 @@ def step_slots_and_bookings(ds: Dataset) -> None:
     machine_minutes = 0
     for slot in usable:
         length = (slot["ends_at"] - slot["starts_at"]).total_seconds() / 60
-        machine_minutes += length * len(slot["_site"].resources)
-    mean_length = 95  # minutes, over the machines' and rooms' durations
+        # The end of a slot is lost when the next booking would not fit (~70 min).
+        machine_minutes += (length - 70) * len(slot["_site"].resources)
+    mean_length = 80  # minutes, measured over the machines' and rooms' durations
     per_booking = machine_minutes / max(1, ds.size.bookings)
     gap_mean = max(0.0, per_booking - mean_length)
     rows = []
@@ -1101,6 +1112,11 @@ def step_loans(ds: Dataset) -> None:
         catalogue = list(CATALOGUE_FALLBACK)
     rng = ds.rng
     conditions = dict(ds.conn.execute(select(ItemCondition.code, ItemCondition.id)).all())
+    if not conditions:  # seeded by the migration; a test may have emptied the table
+        ds.conn.execute(insert(ItemCondition.__table__), [
+            {"code": code, "name": code.capitalize(), "position": n}
+            for n, code in enumerate(("new", "good", "worn", "damaged"), 1)])
+        conditions = dict(ds.conn.execute(select(ItemCondition.code, ItemCondition.id)).all())
     good, worn = conditions.get("good"), conditions.get("worn")
     history_start = ds.local(ds.start, 10)
     items = []
@@ -1124,7 +1140,6 @@ def step_loans(ds: Dataset) -> None:
     mean_loan = sum(i["loan_days"] for i in items) / max(1, len(items))
     pause = max(1.0, item_days / max(1, ds.size.loans) - mean_loan)
     loans, events, holds = [], [], []
-    overdue_budget = max(1, round(len(items) * 0.02))
     for item in items:
         site, loan_days = item["_site"], item["loan_days"]
         staff = site.staff
@@ -1173,14 +1188,11 @@ def step_loans(ds: Dataset) -> None:
             still_out = returned > ds.now
             if still_out and item["status"] != "available":
                 break
-            if still_out and due < ds.today:
-                if overdue_budget > 0:
-                    overdue_budget -= 1  # overdue now: the member has not come back
-                else:  # brought back lately, rather
-                    returned = max(t + timedelta(minutes=30),
-                                   ds.now - timedelta(hours=rng.randint(2, 48)))
-                    back_day, still_out = ds.day_of(returned, site), False
-                    late = back_day > due
+            if still_out and due < ds.today:  # brought back lately (overdue ones: below)
+                returned = max(t + timedelta(minutes=30),
+                               ds.now - timedelta(hours=rng.randint(2, 48)))
+                back_day, still_out = ds.day_of(returned, site), False
+                late = back_day > due
             loan = {"id": loan_id, "item_id": item["id"], "member_id": member.id,
                     "organisation_id": organisation, "checked_out_at": t,
                     "checked_out_by_id": rng.choice(staff), "due_on": due, "renewals": renewals,
@@ -1192,6 +1204,7 @@ def step_loans(ds: Dataset) -> None:
                            loan["checked_out_by_id"], "kind": "checked_out", "loan_id": loan_id,
                            "status": "on_loan", "condition_id": item["condition_id"], "note": ""})
             if still_out:
+                loan["_free_since"], loan["_event"], loan["_site"] = free_since, events[-1], site
                 item["status"] = "on_loan"
                 if due < ds.today:
                     loan["notices_sent"] = 2 if (ds.today - due).days < 7 else 3
@@ -1250,10 +1263,28 @@ def step_loans(ds: Dataset) -> None:
                            "status": item["status"], "condition_id": None,
                            "note": item["status_reason"]})
         item["updated_at"] = max(e["at"] for e in events[-3:] if e["item_id"] == item["id"])
+    # A few open loans are overdue: the member has not come back.
+    open_loans = [loan for loan in loans if loan["returned_at"] is None]
+    rng.shuffle(open_loans)
+    overdue = max(1, round(len(items) * 0.02))
+    for loan in open_loans:
+        if overdue == 0:
+            break
+        late_by = rng.randint(1, 20)
+        loan_days = (loan["due_on"] - ds.day_of(loan["checked_out_at"], loan["_site"])).days
+        out_day = ds.today - timedelta(days=late_by + max(1, loan_days))
+        checked_out = ds.local(out_day, 11, rng.randint(0, 59), loan["_site"])
+        if checked_out <= loan["_free_since"]:
+            continue
+        loan.update(checked_out_at=checked_out, due_on=ds.today - timedelta(days=late_by),
+                    notices_sent=2 if late_by < 7 else 3)
+        loan["_event"]["at"] = checked_out
+        overdue -= 1
     ds.insert(Item.__table__, [{k: v for k, v in i.items() if not k.startswith("_")}
                                for i in items])
     loans.sort(key=lambda loan: loan["id"])
-    ds.insert(Loan.__table__, loans)
+    ds.insert(Loan.__table__, [{k: v for k, v in loan.items() if not k.startswith("_")}
+                               for loan in loans])
     ds.insert(Hold.__table__, holds)
     events.sort(key=lambda e: e["at"])
     for event in events:
