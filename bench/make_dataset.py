@@ -796,7 +796,12 @@ def step_events(ds: Dataset) -> None:
         closes = min(starts_at - timedelta(hours=1), ds.now)
         if closes <= opens:
             continue
-        moments = sorted(ds.random_moment(opens, closes) for _ in participants)
+        # Each registers once they are members, in the order they came.
+        timed = sorted(((ds.random_moment(min(max(opens, member.joined), closes), closes),
+                         n, member, child_id) for n, (member, child_id) in enumerate(participants)),
+                       key=lambda p: (p[0], p[1]))
+        participants = [(member, child_id) for _at, _n, member, child_id in timed]
+        moments = [at for at, *_rest in timed]
         confirmed = 0
         past = event["ends_at"] < ds.now
         waiting: list[dict] = []
@@ -1328,7 +1333,8 @@ def load_dataset(app: Flask, scale: float = 1, seed: int = 2024, *, size: Size |
     from fablab.extensions import db
 
     size = size or Size.for_scale(scale)
-    now = (now or utcnow()).astimezone(UTC).replace(microsecond=0)
+    # The current hour by default: two loads within an hour give the same rows.
+    now = (now or utcnow().replace(minute=0, second=0)).astimezone(UTC).replace(microsecond=0)
     zone = ZoneInfo(app.config.get("TIMEZONE", "Europe/Paris"))
     today = now.astimezone(zone).date()
     started = _time.perf_counter()

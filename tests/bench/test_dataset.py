@@ -59,7 +59,7 @@ def test_sizes_follow_the_scale():
         Size.for_scale(0)
 
 
-def test_counts_are_near_the_targets_of_the_scale(loaded):
+def test_counts_are_near_the_targets_of_the_scale(loaded, create_member):
     app, counts = loaded
     size = Size.for_scale(SCALE)
     assert scalar(app, "SELECT count(*) FROM users WHERE role = 'member'") == size.members
@@ -78,8 +78,15 @@ def test_counts_are_near_the_targets_of_the_scale(loaded):
     assert (last - first).days > 300 and last >= local_today() - timedelta(days=30)
     span = scalar(app, "SELECT count(DISTINCT " + local_date(app, "starts_at") + ") FROM bookings")
     assert span > 100
-    # Every member shares one password hash, which works.
+    # Every account shares one password hash, which works.
     assert scalar(app, "SELECT count(DISTINCT password_hash) FROM users") == 1
+    email = scalar(app, "SELECT email FROM users WHERE role = 'member' ORDER BY id LIMIT 1")
+    response = app.test_client().post("/login", data={"email": email,
+                                                      "password": "bench-password"})
+    assert response.status_code == 302
+    # The ids were chosen by the generator: the database's next one comes after them.
+    newcomer = create_member()
+    assert newcomer.id == scalar(app, "SELECT max(id) FROM users") > counts["users"] - 1
 
 
 def test_no_two_live_bookings_of_a_resource_overlap_and_the_database_still_says_so(loaded):
@@ -205,6 +212,8 @@ def test_events_are_never_over_capacity_and_past_ones_have_attendance(loaded):
                        "WHERE r.attended_at IS NOT NULL AND (r.status != 'confirmed' "
                        "OR e.starts_at > :now)", now=now) == 0
     assert scalar(app, "SELECT count(*) FROM registrations WHERE created_at > :now", now=now) == 0
+    assert scalar(app, "SELECT count(*) FROM registrations r JOIN users u ON u.id = r.member_id "
+                       "WHERE r.created_at < u.created_at") == 0
     # Repair items belong to past repair cafés.
     assert scalar(app, "SELECT count(*) FROM repair_items") > 0
     assert scalar(app, "SELECT count(*) FROM repair_items i JOIN events e ON e.id = i.event_id "
@@ -275,3 +284,25 @@ def _dialect(app) -> str:
 def _bind(app, moment):
     """A UTC datetime as the column stores it (naive on SQLite)."""
     return moment.replace(tzinfo=None) if _dialect(app) == "sqlite" else moment
+
+
+def test_the_same_seed_and_hour_give_the_same_rows(tmp_path):
+    from bench.harness import bench_app
+
+    moment = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(days=3)
+    loads = []
+    for name in ("one", "two"):
+        app = bench_app(f"sqlite:///{tmp_path / name}.sqlite")
+        counts = load_dataset(app, 0.05, seed=7, now=moment)
+        loads.append((counts,
+                      rows(app, "SELECT resource_id, member_id, starts_at, status "
+                                "FROM bookings ORDER BY id"),
+                      rows(app, "SELECT event_id, participant_key, status FROM registrations "
+                                "ORDER BY id"),
+                      rows(app, "SELECT item_id, member_id, checked_out_at, returned_at "
+                                "FROM loans ORDER BY id")))
+    assert loads[0] == loads[1]
+    other = bench_app(f"sqlite:///{tmp_path / 'other'}.sqlite")
+    load_dataset(other, 0.05, seed=8, now=moment)
+    assert rows(other, "SELECT resource_id, member_id, starts_at, status FROM bookings "
+                       "ORDER BY id") != loads[0][1]
