@@ -61,10 +61,11 @@ targets are already in :class:`Size` (``projects``, ``visits``). To add one:
 covering ``day``); ``ds.local(day, hour, minute, site)`` an aware UTC datetime
 for a wall-clock time of the site.
 
-Measured load times
--------------------
-Filled in by the last measurement (2-core machine shared with others), see the
-"Dataset" section of bench/README.md.
+Measured load times (scale 10, about 912,000 rows)
+--------------------------------------------------
+On this 2-core machine shared with others (load average 4 to 5), 30 November 2026:
+SQLite 73.9 s in all (load 72.9 s), PostgreSQL 123.6 s (load 121.8 s); on a quieter
+machine 43 s and 101 s. The target is under 5 minutes. Details: bench/README.md.
 """
 
 from __future__ import annotations
@@ -171,11 +172,11 @@ TRAININGS = (  # name, description, validity in months, share of members who get
 MACHINES = (  # name, category, training index, price standard/hour, step, min, max minutes
     ("Découpeuse laser", "Découpe laser", 0, 1500, 30, 30, 120),
     ("Imprimante 3D Prusa", "Impression 3D", 1, 300, 30, 60, 240),
-    ("Imprimante 3D Bambu Lab", "Impression 3D", 1, 400, 30, 60, 240),
+    ("Machine à coudre", "Textile", None, 0, 30, 30, 240),
     ("Fraiseuse numérique", "Usinage", 2, 1200, 60, 60, 180),
     ("Plotter de découpe vinyle", "Découpe vinyle", 3, 500, 30, 30, 120),
+    ("Imprimante 3D Bambu Lab", "Impression 3D", 1, 400, 30, 60, 240),
     ("Brodeuse numérique", "Textile", None, 300, 30, 30, 180),
-    ("Machine à coudre", "Textile", None, 0, 30, 30, 240),
     ("Poste de soudure électronique", "Électronique", None, 0, 30, 30, 180),
     ("Imprimante 3D résine", "Impression 3D", 1, 500, 30, 60, 240),
     ("Scie à ruban", "Bois", None, 0, 30, 30, 120),
@@ -954,14 +955,23 @@ def step_slots_and_bookings(ds: Dataset) -> None:
     # other with gaps, so that no two of one resource overlap by construction.
     horizon = ds.now + timedelta(days=14)
     usable = [s for s in slots if s["cancelled_at"] is None and s["starts_at"] < horizon]
-    machine_minutes = 0
+    # The mean gap between two bookings that gives about the target: a slot of
+    # L minutes holds (L - 70) / (gap + 80) bookings of a machine (80 minutes on
+    # average, the end of the slot lost when the next one would not fit); rooms
+    # are booked four times less often. Found by bisection.
+    machine_minutes = room_minutes = 0.0
     for slot in usable:
-        length = (slot["ends_at"] - slot["starts_at"]).total_seconds() / 60
-        # The end of a slot is lost when the next booking would not fit (~70 min).
-        machine_minutes += (length - 70) * len(slot["_site"].resources)
-    mean_length = 80  # minutes, measured over the machines' and rooms' durations
-    per_booking = machine_minutes / max(1, ds.size.bookings)
-    gap_mean = max(0.0, per_booking - mean_length)
+        length = (slot["ends_at"] - slot["starts_at"]).total_seconds() / 60 - 70
+        for resource in slot["_site"].resources:
+            if resource["kind"] == "room":
+                room_minutes += length
+            else:
+                machine_minutes += length
+    low, high = 0.0, 10000.0
+    for _ in range(50):
+        gap_mean = (low + high) / 2
+        expected = machine_minutes / (gap_mean + 80) + room_minutes / (4 * gap_mean + 80)
+        low, high = (gap_mean, high) if expected > ds.size.bookings else (low, gap_mean)
     rows = []
     organisations = ds.organisations
     for slot in usable:
