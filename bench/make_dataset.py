@@ -294,7 +294,8 @@ class Dataset:
             self.conn.execute(insert(table), rows[offset:offset + CHUNK])
         self.counts[table.name] += len(rows)
 
-    def local(self, day: date, hour: int, minute: int = 0, site: SiteInfo | None = None) -> datetime:
+    def local(self, day: date, hour: int, minute: int = 0,
+              site: SiteInfo | None = None) -> datetime:
         zone = site.zone if site else self.zone
         return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone).astimezone(UTC)
 
@@ -387,7 +388,7 @@ def step_sites_and_tariffs(ds: Dataset) -> None:
         name = SITE_NAMES[n] if n < len(SITE_NAMES) else f"Atelier n°{n + 1}"
         site_id = ds.next_id(Site.__table__)
         rows.append({"id": site_id, "name": name, "slug": slugify(name), "timezone": ds.zone.key,
-                     "address": f"{12 + 7 * n} rue des Ateliers, 69100 {COMMUNES[n % len(COMMUNES)]}",
+                     "address": f"{12 + 7 * n} rue des Ateliers, {COMMUNES[n % len(COMMUNES)]}",
                      "opening_hours": "Mardi–samedi, voir les créneaux d'accès libre",
                      "is_active": True, "created_at": ds.local(ds.start, 9) - timedelta(days=400)})
         ds.sites.append(SiteInfo(id=site_id, name=name, zone=ds.zone))
@@ -400,14 +401,15 @@ def step_sites_and_tariffs(ds: Dataset) -> None:
         rows.append(row)
         ds.tariffs[code] = row
     ds.insert(Tariff.__table__, rows)
-    # Closures: the Christmas holidays and three weeks in August, every year.
+    # Closures: the Christmas holidays and mid-August (shorter than the 14 days one books ahead), every year.
     from fablab.booking.models import Closure
 
     rows = []
     for site in ds.sites:
         for year in range(ds.start.year - 1, ds.today.year + 2):
-            for first, last, reason in ((date(year, 12, 22), date(year + 1, 1, 2), "Vacances de Noël"),
-                                        (date(year, 8, 5), date(year, 8, 25), "Fermeture estivale")):
+            for first, last, reason in (
+                    (date(year, 12, 22), date(year + 1, 1, 2), "Vacances de Noël"),
+                    (date(year, 8, 10), date(year, 8, 20), "Fermeture estivale")):
                 if last < ds.start - timedelta(days=30) or first > ds.today + timedelta(days=90):
                     continue
                 site.closures.append((first, last))
@@ -625,7 +627,8 @@ def step_machines(ds: Dataset) -> None:
                 "created_at": reported})
     if resources and rng.random() < 0.9:  # one machine under maintenance right now
         machine = rng.choice([r for r in resources if r["kind"] == "machine"])
-        machine["status"], machine["status_reason"] = "maintenance", "Pièce commandée, retour sous quinze jours."
+        machine["status"] = "maintenance"
+        machine["status_reason"] = "Pièce commandée, retour sous quinze jours."
     ds.insert(Resource.__table__, resources)
     ds.insert(ResourcePrice.__table__, prices)
     ds.insert(Incident.__table__, incidents)
@@ -671,7 +674,8 @@ def step_events(ds: Dataset) -> None:
 
     for site in ds.sites:
         # Each kind gets its share of the site's events, spread over the history.
-        clubs, cafes, sessions = round(per_site * 0.2), round(per_site * 0.08), round(per_site * 0.1)
+        clubs, cafes = round(per_site * 0.2), round(per_site * 0.08)
+        sessions = round(per_site * 0.1)
         made = 0
         for first, last in seasons(ds, horizon):
             # The robotics club on Wednesdays of the school year.
@@ -731,7 +735,8 @@ def step_events(ds: Dataset) -> None:
     events.sort(key=lambda e: (e["starts_at"], e["site_id"]))
     for event in events:
         event["id"] = ds.next_id(Event.__table__)
-        event["slug"] = f"{slugify(event['title'])[:80]}-{ds.day_of(event['starts_at'])}-{event['id']}"
+        day = ds.day_of(event["starts_at"])
+        event["slug"] = f"{slugify(event['title'])[:80]}-{day}-{event['id']}"
     ds.events = events
     ds.insert(EventSeries.__table__, series_rows)
     ds.insert(Event.__table__, [{k: v for k, v in e.items() if not k.startswith("_")}
@@ -925,7 +930,7 @@ def step_slots_and_bookings(ds: Dataset) -> None:
         for first, last in seasons(ds, until):
             for weekday, start, end in hours:
                 sid = ds.next_id(SlotSeries.__table__)
-                capacity = rng.choice((12, 15, 15, 20)) if ds.size.sites > 1 else rng.choice((10, 12, 15))
+                capacity = rng.choice((12, 15, 15, 20) if ds.size.sites > 1 else (10, 12, 15))
                 series_rows.append({"id": sid, "site_id": site.id, "weekdays": str(weekday),
                                     "start_time": time(start), "end_time": time(end),
                                     "first_day": first, "last_day": last, "capacity": capacity,
@@ -956,21 +961,27 @@ def step_slots_and_bookings(ds: Dataset) -> None:
     horizon = ds.now + timedelta(days=14)
     usable = [s for s in slots if s["cancelled_at"] is None and s["starts_at"] < horizon]
     # The mean gap between two bookings that gives about the target: a slot of
-    # L minutes holds (L - 70) / (gap + 80) bookings of a machine (80 minutes on
+    # L minutes holds (L - 60) / (gap + 76) bookings of a machine (76 minutes on
     # average, the end of the slot lost when the next one would not fit); rooms
-    # are booked four times less often. Found by bisection.
+    # are booked four times less often; gaps are rounded to steps. Found by bisection.
     machine_minutes = room_minutes = 0.0
     for slot in usable:
-        length = (slot["ends_at"] - slot["starts_at"]).total_seconds() / 60 - 70
+        length = (slot["ends_at"] - slot["starts_at"]).total_seconds() / 60 - 60
         for resource in slot["_site"].resources:
             if resource["kind"] == "room":
                 room_minutes += length
             else:
                 machine_minutes += length
-    low, high = 0.0, 10000.0
+
+    def rounded(gap: float, step: int) -> float:
+        """The mean of an exponential gap rounded to whole steps."""
+        return step * math.exp(-step / (2 * gap)) / (1 - math.exp(-step / gap))
+
+    low, high = 0.01, 10000.0
     for _ in range(50):
         gap_mean = (low + high) / 2
-        expected = machine_minutes / (gap_mean + 80) + room_minutes / (4 * gap_mean + 80)
+        expected = (machine_minutes / (rounded(gap_mean, 30) + 76)
+                    + room_minutes / (rounded(4 * gap_mean, 60) + 90))
         low, high = (gap_mean, high) if expected > ds.size.bookings else (low, gap_mean)
     rows = []
     organisations = ds.organisations
@@ -1182,7 +1193,8 @@ def step_loans(ds: Dataset) -> None:
                 continue
             organisation = None
             if item["lendable_to"] == "organisations" or (ds.organisations and rng.random() < 0.05):
-                org_id, responsible = rng.choice(ds.organisations) if ds.organisations else (None, None)
+                org_id, responsible = (rng.choice(ds.organisations) if ds.organisations
+                                       else (None, None))
                 member = ds.members_by_id.get(responsible)
                 organisation = org_id
                 if member is None or not member.active_on(day) or member.joined > t:
@@ -1295,6 +1307,16 @@ def step_loans(ds: Dataset) -> None:
                     notices_sent=2 if late_by < 7 else 3)
         loan["_event"]["at"] = checked_out
         overdue -= 1
+    if open_loans and not any(h["status"] == "waiting" for h in holds):
+        loan = open_loans[0]  # at least one queue, however small the library
+        for _ in range(20):
+            waiting = ds.pick_member(loan["_site"], ds.today)
+            if waiting is not None and waiting.id != loan["member_id"]:
+                holds.append({"id": ds.next_id(Hold.__table__), "item_id": loan["item_id"],
+                              "member_id": waiting.id, "status": "waiting", "ready_at": None,
+                              "expires_on": None, "ended_at": None,
+                              "created_at": ds.random_moment(loan["checked_out_at"], ds.now)})
+                break
     ds.insert(Item.__table__, [{k: v for k, v in i.items() if not k.startswith("_")}
                                for i in items])
     loans.sort(key=lambda loan: loan["id"])
