@@ -61,11 +61,12 @@ targets are already in :class:`Size` (``projects``, ``visits``). To add one:
 covering ``day``); ``ds.local(day, hour, minute, site)`` an aware UTC datetime
 for a wall-clock time of the site.
 
-Measured load times (scale 10, about 912,000 rows)
---------------------------------------------------
-On this 2-core machine shared with others (load average 4 to 5), 30 November 2026:
-SQLite 73.9 s in all (load 72.9 s), PostgreSQL 123.6 s (load 121.8 s); on a quieter
-machine 43 s and 101 s. The target is under 5 minutes. Details: bench/README.md.
+Measured load times (scale 10, 906,638 rows)
+--------------------------------------------
+On this 2-core machine shared with others (load average 4 to 6), 30 November 2026:
+SQLite 53.8 s in all (load 53.3 s), PostgreSQL 81.1 s (load 79.3 s); across the runs
+made while writing it, 43 to 74 s and 81 to 124 s. The target is under 5 minutes.
+Details: bench/README.md.
 """
 
 from __future__ import annotations
