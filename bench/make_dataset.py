@@ -1,8 +1,11 @@
 """A coherent, realistic dataset at scale, loaded in bulk into an empty database.
 
     python -m bench.make_dataset --scale 1                      # a fresh SQLite file
-    python -m bench.make_dataset --scale 10 --database-url postgresql://.../bench
+    python -m bench.make_dataset --scale 10 --reset --database-url postgresql://.../bench
     load_dataset(app, scale)                                    # from a benchmark
+
+(``--reset`` drops every table of that database first; without it the database
+is migrated and must hold no user.)
 
 Scale 1 is a typical lab (one site, a year of history: about 500 members, 15
 machines and 2 rooms, open slots three or four times a week, 4,000 bookings,
@@ -10,14 +13,15 @@ machines and 2 rooms, open slots three or four times a week, 4,000 bookings,
 sites over five years: 20,000 members, 60 machines, about 300,000 bookings,
 10,000 events with 150,000 registrations, 3,000 items with 100,000 loans.
 Between two figures the counts grow geometrically; below 1 they shrink in
-proportion (``--scale 0.02`` is the tests' tiny lab). :class:`Size` holds them.
+proportion (``--scale 0.1``, 50 members, is the tests' small lab). :class:`Size` holds them.
 
 The database must be empty; its schema comes from the migrations (the command
 runs ``upgrade`` first). Rows are written with SQLAlchemy Core, ``insert(table)``
 and lists of dicts in chunks, with primary keys chosen here (so that no row
 needs to be read back); PostgreSQL sequences are moved past them at the end.
 Every member shares one password hash (``bench-password``; hashing is slow).
-The same seed, scale and day give the same data (``random.Random(seed)``).
+The same seed, scale and hour give the same rows (``random.Random(seed)``; the
+history ends at ``now``, the current hour unless given).
 
 What holds (tests/bench/test_dataset.py checks it with SQL):
 
@@ -58,8 +62,11 @@ targets are already in :class:`Size` (``projects``, ``visits``). To add one:
     STEPS.append(step_projects)        # visits likewise, after the bookings
 
 ``ds.pick_member(site, day)`` returns an active member of the site (membership
-covering ``day``); ``ds.local(day, hour, minute, site)`` an aware UTC datetime
-for a wall-clock time of the site.
+covering ``day``), or None when it finds none quickly (skip the row then);
+``ds.local(day, hour, minute, site)`` an aware UTC datetime for a wall-clock time
+of the site (UTCDateTime columns want aware datetimes; Date columns take local
+days); ``ds.random_moment(first, last)`` a moment between two. PostgreSQL
+sequences of every table are moved past the ids at the end, new tables included.
 
 Measured load times (scale 10, 906,638 rows)
 --------------------------------------------
@@ -311,11 +318,11 @@ class Dataset:
         """A member of the site with a membership covering ``day`` (and the
         training, valid at ``at``), or None when none is found quickly."""
         moment = at or self.local(day, 12, 0, site)
-        pool = self.joined_before(site, moment)
-        if not pool:
+        joined = bisect.bisect_right(site.joined, moment)  # site.members[:joined], uncopied
+        if not joined:
             return None
         for _ in range(tries):
-            member = pool[self.rng.randrange(len(pool))]
+            member = site.members[self.rng.randrange(joined)]
             if member.active_on(day) and member.trained(training_id, moment):
                 return member
         return None
@@ -402,7 +409,8 @@ def step_sites_and_tariffs(ds: Dataset) -> None:
         rows.append(row)
         ds.tariffs[code] = row
     ds.insert(Tariff.__table__, rows)
-    # Closures: the Christmas holidays and mid-August (shorter than the 14 days one books ahead), every year.
+    # Closures every year: the Christmas holidays, and mid-August (shorter than the 14
+    # days one books ahead, so that there are always bookings to come).
     from fablab.booking.models import Closure
 
     rows = []
