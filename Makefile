@@ -50,7 +50,11 @@ run: compile-messages demo
 test: $(TEST_STAMP) compile-messages
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Benchmarks (not tests): SQLite by default; FABLAB_BENCH_DATABASE_URL=postgresql://… for
+# PostgreSQL. BENCH=name runs one module. Writes bench/RESULTS.md.
 bench: $(TEST_STAMP) compile-messages
+	@command -v wrk >/dev/null || { echo "Installing wrk (the load generator)…"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -qq wrk; else sudo apt-get install -y -qq wrk; fi; }
 	$(BIN)/python -m bench.run $(BENCH)
 
 clean:

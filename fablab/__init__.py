@@ -35,6 +35,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_security_headers(app)
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     from fablab.cli import register_commands
 
     register_commands(app)
@@ -151,6 +156,9 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (core_bp, accounts_bp, memberships_bp, machines_bp, booking_bp, events_bp,
                       loans_bp, desk_bp):
         app.register_blueprint(blueprint)
+    from fablab.projects import bp as projects_bp
+
+    app.register_blueprint(projects_bp)
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -19,6 +19,9 @@ class DefaultConfig:
     LAB_NAME = "Fablab"
     REDIS_URL = ""
     UPLOAD_DIR = ""
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host, so that
+    # rate limits see the visitor's address and links use https. 0 when serving directly.
+    PROXY_COUNT = 0
 
     # E-mail: "log" prints messages to the log (development); "smtp" sends them.
     MAIL_BACKEND = "log"
@@ -66,6 +69,15 @@ class DefaultConfig:
     LOAN_LIMIT_BY_TARIFF: dict[str, int] = {}
     HOLD_KEEP_DAYS = 3
     ITEM_CODE_PREFIX = "OBJ-"
+
+    # Projects (open documentation): upload limits, in bytes, and gallery size.
+    PROJECT_MAX_FILE_BYTES = 20 * 1024 * 1024
+    PROJECT_MAX_TOTAL_BYTES = 100 * 1024 * 1024
+    PROJECT_MAX_FILES = 40
+    PROJECT_PAGE_SIZE = 24
+    # Skills directory: messages a member may send to listed members per 24 hours.
+    SKILL_MESSAGES_PER_DAY = 5
+    SKILL_MESSAGE_RATE_LIMIT = "5 per hour"
 
     LANGUAGES = ("fr", "en")
     DEFAULT_LOCALE = "fr"

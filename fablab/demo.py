@@ -111,6 +111,11 @@ def load_demo() -> None:
     load_loans_demo(site, staff, member, people)
     db.session.flush()
 
+    from fablab.projects.demo import load_projects_demo
+
+    load_projects_demo(site, staff, member, people)
+    db.session.flush()
+
 
 def _account(name: str, email: str, role: str, **fields) -> User:
     user = User(name=name, email=email, role=role, email_confirmed_at=utcnow(), **fields)

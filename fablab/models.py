@@ -9,3 +9,6 @@ from fablab.loans.models import Hold, Item, ItemCondition, ItemEvent, Loan  # no
 from fablab.machines.models import (Incident, Resource, ResourcePrice, Training,  # noqa: F401
                                     TrainingGrant)
 from fablab.memberships.models import Membership, Tariff  # noqa: F401
+from fablab.accounts.models import PublicProfile, Skill, SkillMessage  # noqa: F401,E402
+from fablab.projects.models import (BomLine, Project, ProjectAuthor, ProjectFile,  # noqa: F401,E402
+                                    ProjectReport, ProjectRevision, ProjectStep, ProjectTag)

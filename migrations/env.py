@@ -56,6 +56,17 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+# Full-text search objects made by hand in the projects migration (the FTS5 table
+# and its shadow tables on SQLite, a GIN expression index on PostgreSQL): the
+# models do not describe them, so autogenerate must not offer to drop them.
+def include_object(obj, name, type_, reflected, compare_to):
+    if type_ == "table" and name and name.startswith("projects_fts"):
+        return False
+    if type_ == "index" and name == "ix_projects_search":
+        return False
+    return True
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -98,6 +109,7 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
     conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -151,3 +151,43 @@ class OrganisationMemberForm(FlaskForm):
         Length(max=254)])
     responsible = BooleanField(_l("Responsible for the organisation"))
     submit = SubmitField(_l("Add the member"))
+
+
+# --- the skills directory (issue 6) ----------------------------------------------------
+
+
+class PublicProfileForm(FlaskForm):
+    display_name = StringField(_l("Public name"), validators=[
+        InputRequired(message=_l("Please choose the name shown to the public.")),
+        Length(max=60)],
+        description=_l("Shown as author of your projects and in the skills directory, "
+                       "instead of your name. A first name, a nickname…"))
+    about = TextAreaField(_l("A few words about you (optional)"),
+                          validators=[Optional(), Length(max=500)])
+    in_directory = BooleanField(_l("List me in the skills directory"),
+                                description=_l("Visitors see your public name and skills; "
+                                               "members can write to you through the site, "
+                                               "without seeing your e-mail address."))
+    submit = SubmitField(_l("Save"))
+
+
+def skill_level_choices():
+    return [("beginner", _l("beginner")), ("confirmed", _l("confirmed")),
+            ("expert", _l("expert"))]
+
+
+class SkillForm(FlaskForm):
+    name = StringField(_l("Skill"), validators=[
+        InputRequired(message=_l("Please name the skill.")), Length(max=60)],
+        description=_l("e.g. Arduino, sewing, woodwork, Inkscape"))
+    level = SelectField(_l("Level"), choices=skill_level_choices())
+    submit = SubmitField(_l("Add the skill"))
+
+
+class SkillMessageForm(FlaskForm):
+    body = TextAreaField(_l("Your message"), validators=[
+        InputRequired(message=_l("Please write a few words (10 characters at least).")),
+        Length(min=10, max=3000, message=_l("From 10 to 3,000 characters."))],
+        description=_l("Your public name and your e-mail address are given to them so "
+                       "that they can answer you."))
+    submit = SubmitField(_l("Send the message"))

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Optional
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -143,3 +143,58 @@ class OrganisationMember(TimestampMixin, db.Model):
 
     organisation: Mapped[Organisation] = relationship(back_populates="member_links")
     user: Mapped[User] = relationship(back_populates="organisation_links")
+
+
+# --- the skills directory (issue 6) ----------------------------------------------------
+
+SKILL_LEVELS = ("beginner", "confirmed", "expert")
+
+
+class PublicProfile(db.Model):
+    """What a member chose to show in public: a display name (as project author and
+    in the skills directory) and whether they appear in ``/skills``. Never the
+    member's name or e-mail."""
+
+    __tablename__ = "public_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(60))
+    about: Mapped[str] = mapped_column(String(500), default="")
+    in_directory: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(backref=db.backref("public_profile", uselist=False,
+                                                         cascade="all, delete-orphan"))
+
+
+class Skill(TimestampMixin, db.Model):
+    """A skill a member is willing to share: a free tag and a level."""
+
+    __tablename__ = "skills"
+    __table_args__ = (
+        UniqueConstraint("user_id", "name", name="uq_skills_user_name"),
+        CheckConstraint("level IN ('beginner', 'confirmed', 'expert')", name="level_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Stored lower-case and trimmed, so that "Arduino" and "arduino " are one skill.
+    name: Mapped[str] = mapped_column(String(60), index=True)
+    level: Mapped[str] = mapped_column(String(12), default="beginner")
+
+    user: Mapped[User] = relationship(backref=db.backref(
+        "skills", cascade="all, delete-orphan", order_by="Skill.name"))
+
+
+class SkillMessage(TimestampMixin, db.Model):
+    """A message sent through the directory: kept without its text (which went to
+    the outbox), to rate-limit senders."""
+
+    __tablename__ = "skill_messages"
+    __table_args__ = (Index("ix_skill_messages_sender_created", "sender_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sender_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    recipient_id: Mapped[Optional[int]] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True)

@@ -270,6 +270,8 @@ def export_data(user: User) -> dict[str, Any]:
 
 
 EXPORTERS: dict[str, Any] = {}
+# Later domains add what erasing an account removes from them (see anonymise).
+ERASERS: list[Any] = []
 
 
 def _iso(value) -> str | None:
@@ -298,6 +300,8 @@ def anonymise(user: User) -> None:
     for child in user.children:
         child.first_name = ""
     user.organisation_links.clear()
+    for eraser in ERASERS:
+        eraser(user)
 
 
 def count_admins() -> int:
@@ -426,3 +430,178 @@ def member_by_email_or_card(value: str) -> User | None:
 def age_on(birth_year: int, day: date) -> int:
     """Age reached during the year of ``day`` (we only keep the birth year)."""
     return day.year - birth_year
+
+
+# --- the skills directory and public profiles (issue 6) --------------------------------
+
+
+
+def skill_level_labels() -> dict[str, str]:
+    return {"beginner": _("beginner"), "confirmed": _("confirmed"), "expert": _("expert")}
+
+
+def default_display_name(user: User) -> str:
+    """A first proposal the member can change: first name and initial."""
+    words = (user.name or "").split()
+    if not words:
+        return _("Member %(num)d", num=user.id)
+    if len(words) == 1:
+        return words[0][:60]
+    return f"{words[0]} {words[-1][0]}."[:60]
+
+
+def public_profile(user: User, create: bool = True):
+    from fablab.accounts.models import PublicProfile
+
+    profile = db.session.get(PublicProfile, user.id)
+    if profile is None and create:
+        profile = PublicProfile(user_id=user.id, display_name=default_display_name(user),
+                                in_directory=False, updated_at=utcnow())
+        db.session.add(profile)
+        db.session.flush()
+    return profile
+
+
+def save_public_profile(user: User, display_name: str, about: str, in_directory: bool):
+    display_name = " ".join((display_name or "").split())
+    if not display_name:
+        raise DomainError(_("Please choose the name shown to the public."), "display_name")
+    if len(display_name) > 60:
+        raise DomainError(_("60 characters at most."), "display_name")
+    profile = public_profile(user)
+    profile.display_name = display_name
+    profile.about = (about or "").strip()[:500]
+    profile.in_directory = bool(in_directory)
+    profile.updated_at = utcnow()
+    return profile
+
+
+def normalise_skill(name: str) -> str:
+    return " ".join((name or "").lower().split())[:60]
+
+
+def add_skill(user: User, name: str, level: str):
+    from fablab.accounts.models import SKILL_LEVELS, Skill
+
+    name = normalise_skill(name)
+    if not name:
+        raise DomainError(_("Please name the skill."), "name")
+    if level not in SKILL_LEVELS:
+        raise DomainError(_("Please choose a level."), "level")
+    existing = db.session.scalar(select(Skill).where(Skill.user_id == user.id,
+                                                     Skill.name == name))
+    if existing is not None:
+        existing.level = level
+        return existing
+    if db.session.scalar(select(func.count(Skill.id)).where(Skill.user_id == user.id)) >= 30:
+        raise DomainError(_("30 skills at most."), "name")
+    skill = Skill(user_id=user.id, name=name, level=level)
+    db.session.add(skill)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as error:
+        raise DomainError(_("This skill is already on your list."), "name") from error
+    return skill
+
+
+def remove_skill(user: User, skill_id: int) -> None:
+    from fablab.accounts.models import Skill
+
+    skill = db.session.get(Skill, skill_id)
+    if skill is None or skill.user_id != user.id:
+        raise DomainError(_("This skill is not on your list."))
+    db.session.delete(skill)
+
+
+def _listed():
+    from fablab.accounts.models import PublicProfile
+
+    return (select(PublicProfile).join(User, User.id == PublicProfile.user_id)
+            .where(PublicProfile.in_directory.is_(True), User.active.is_(True),
+                   User.anonymised_at.is_(None)))
+
+
+def skills_directory(q: str = "", limit: int = 30, offset: int = 0):
+    """Listed members (display names and skills only), searchable by skill or name."""
+    from sqlalchemy.orm import selectinload
+
+    from fablab.accounts.models import PublicProfile, Skill
+
+    query = _listed()
+    q = normalise_skill(q)
+    if q:
+        pattern = "%" + q.replace("\\", "").replace("%", "").replace("_", "") + "%"
+        query = query.where(or_(
+            func.lower(PublicProfile.display_name).like(pattern),
+            PublicProfile.user_id.in_(select(Skill.user_id).where(Skill.name.like(pattern)))))
+    query = (query.options(selectinload(PublicProfile.user).selectinload(User.skills))
+             .order_by(func.lower(PublicProfile.display_name), PublicProfile.user_id)
+             .limit(limit).offset(offset))
+    return db.session.scalars(query).all()
+
+
+def listed_profile(user_id: int):
+    from fablab.accounts.models import PublicProfile
+
+    return db.session.scalar(_listed().where(PublicProfile.user_id == user_id))
+
+
+def send_skill_message(sender: User, recipient_id: int, body: str) -> None:
+    """Through the outbox; the recipient's address is never shown to the sender,
+    and the sender's is given to the recipient so that they can answer."""
+    from datetime import timedelta
+
+    from fablab.accounts.models import SkillMessage
+
+    profile = listed_profile(recipient_id)
+    if profile is None:
+        raise DomainError(_("This member is not in the skills directory."))
+    if recipient_id == sender.id:
+        raise DomainError(_("You cannot write to yourself."), "body")
+    body = (body or "").strip()
+    if len(body) < 10:
+        raise DomainError(_("Please write a few words (10 characters at least)."), "body")
+    if len(body) > 3000:
+        raise DomainError(_("3,000 characters at most."), "body")
+    since = utcnow() - timedelta(days=1)
+    sent = db.session.scalar(select(func.count(SkillMessage.id)).where(
+        SkillMessage.sender_id == sender.id, SkillMessage.created_at >= since))
+    if sent >= current_app.config["SKILL_MESSAGES_PER_DAY"]:
+        raise DomainError(_("You have sent many messages today: please try again tomorrow."))
+    recipient = profile.user
+    db.session.add(SkillMessage(sender_id=sender.id, recipient_id=recipient.id))
+    queue_email(recipient.email, "skill_message", locale=recipient.locale, kind="skills.message",
+                recipient_name=profile.display_name,
+                sender_name=public_profile(sender).display_name, sender_email=sender.email,
+                body=body, directory_url=absolute_url("accounts.skills_profile"))
+
+
+def export_skills(user: User) -> dict[str, Any]:
+    from fablab.accounts.models import PublicProfile, SkillMessage
+
+    profile = db.session.get(PublicProfile, user.id)
+    return {
+        "display_name": profile.display_name if profile else None,
+        "about": profile.about if profile else None,
+        "in_directory": bool(profile and profile.in_directory),
+        "skills": [{"name": s.name, "level": s.level} for s in user.skills],
+        "messages_sent": db.session.scalar(select(func.count(SkillMessage.id)).where(
+            SkillMessage.sender_id == user.id)),
+    }
+
+
+def erase_skills(user: User) -> None:
+    from fablab.accounts.models import PublicProfile, SkillMessage
+
+    for skill in list(user.skills):
+        db.session.delete(skill)
+    profile = db.session.get(PublicProfile, user.id)
+    if profile is not None:
+        db.session.delete(profile)
+    db.session.execute(SkillMessage.__table__.delete().where(
+        or_(SkillMessage.sender_id == user.id, SkillMessage.recipient_id == user.id)))
+
+
+EXPORTERS["skills"] = export_skills
+ERASERS.append(erase_skills)

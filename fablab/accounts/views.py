@@ -464,3 +464,92 @@ def admin_audit():
     ).all()
     return render_template("accounts/admin_audit.html", entries=entries[:PAGE_SIZE], page=page,
                            has_next=len(entries) > PAGE_SIZE)
+
+
+# --- the skills directory (issue 6) ----------------------------------------------------
+
+
+@bp.route("/skills")
+def skills_directory():
+    """Who can help me with…: listed members, by public name and skills only."""
+    q = (request.args.get("q") or "").strip()[:60]
+    page = min(max(request.args.get("page", 1, type=int), 1), 1000)
+    size = 30
+    profiles = services.skills_directory(q, limit=size + 1, offset=(page - 1) * size)
+    return render_template("accounts/skills_directory.html", profiles=profiles[:size], q=q,
+                           page=page, has_next=len(profiles) > size,
+                           levels=services.skill_level_labels())
+
+
+@bp.route("/account/skills", methods=["GET", "POST"])
+@login_required
+def skills_profile():
+    from fablab.accounts.forms import PublicProfileForm, SkillForm
+
+    profile = services.public_profile(current_user, create=False)
+    profile_form = PublicProfileForm(prefix="profile", obj=profile)
+    if profile is None and request.method == "GET":
+        profile_form.display_name.data = services.default_display_name(current_user)
+    skill_form = SkillForm(prefix="skill")
+    if request.method == "POST":
+        which = request.form.get("form")
+        form = skill_form if which == "skill" else profile_form
+        if form.validate_on_submit():
+            try:
+                if which == "skill":
+                    services.add_skill(current_user, form.name.data, form.level.data)
+                else:
+                    services.save_public_profile(current_user, form.display_name.data,
+                                                 form.about.data, form.in_directory.data)
+            except DomainError as error:
+                db.session.rollback()
+                show_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("Your skills are saved.") if which == "skill"
+                      else _("Your public profile is saved."), "success")
+                return redirect(url_for("accounts.skills_profile"))
+    return render_template("accounts/skills_profile.html", profile=profile,
+                           profile_form=profile_form, skill_form=skill_form,
+                           skills=current_user.skills, levels=services.skill_level_labels())
+
+
+@bp.route("/account/skills/<int:skill_id>/delete", methods=["POST"])
+@login_required
+def remove_skill(skill_id: int):
+    from fablab.accounts.models import Skill
+
+    skill = db.session.get(Skill, skill_id)
+    if skill is None or skill.user_id != current_user.id:
+        abort(404)
+    services.remove_skill(current_user, skill_id)
+    db.session.commit()
+    flash(_("The skill is removed."), "success")
+    return redirect(url_for("accounts.skills_profile"))
+
+
+@bp.route("/skills/<int:user_id>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["SKILL_MESSAGE_RATE_LIMIT"], methods=["POST"])
+def skills_member(user_id: int):
+    """A listed member's public name and skills; members write to them here."""
+    from fablab.accounts.forms import SkillMessageForm
+    from fablab.extensions import login_manager
+
+    profile = services.listed_profile(user_id)
+    if request.method == "POST" and not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if profile is None:
+        abort(404)
+    form = SkillMessageForm()
+    if current_user.is_authenticated and form.validate_on_submit():
+        try:
+            services.send_skill_message(current_user, user_id, form.body.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your message is sent: they will answer you by e-mail."), "success")
+            return redirect(url_for("accounts.skills_member", user_id=user_id))
+    return render_template("accounts/skills_member.html", profile=profile, form=form,
+                           levels=services.skill_level_labels())

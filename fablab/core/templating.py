@@ -35,6 +35,7 @@ STAFF_MENU = (
     ("memberships.overview", _l("Memberships")),
     ("accounts.organisations", _l("Organisations")),
     ("reports.index", _l("Reports")),
+    ("projects.reports", _l("Reported projects")),
 )
 
 ROLE_LABELS = {"member": _l("Member"), "staff": _l("Staff"), "admin": _l("Administrator")}

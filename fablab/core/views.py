@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (abort, current_app, flash, jsonify, redirect, render_template, request,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select, text
@@ -28,6 +29,9 @@ def home():
     return render_template("core/home.html", sites=sites)
 
 
+PRIVATE_UPLOAD_FOLDERS = {"projects"}
+
+
 @bp.route("/uploads/<path:name>")
 def uploaded_file(name: str):
     """Uploaded images, under their random names; never run or sniffed."""
@@ -35,6 +39,13 @@ def uploaded_file(name: str):
 
     from fablab.core.storage import upload_dir
 
+    # Project files live in UPLOAD_DIR/projects and are served by the projects
+    # blueprint, which checks that the project is visible (drafts are private).
+    import posixpath
+
+    normalised = posixpath.normpath(name.replace("\\", "/")).lstrip("/")
+    if normalised.split("/", 1)[0].lower() in PRIVATE_UPLOAD_FOLDERS:
+        abort(404)
     response = send_from_directory(upload_dir(), name, max_age=7 * 24 * 3600)
     response.headers["Content-Security-Policy"] = "default-src 'none'"
     return response

@@ -204,6 +204,52 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("desk.scan", "POST"): STAFF,  # lends the second item to the victim
     ("desk.finish", "POST"): STAFF,  # e-mails the victim her receipt
     ("desk.record_return", "POST"): STAFF,
+    # --- projects (open documentation) --------------------------------------------------
+    # The victim's published project: public pages show her public name only.
+    ("projects.gallery", "GET"): PUBLIC,
+    ("projects.feed", "GET"): PUBLIC,
+    ("projects.detail", "GET"): PUBLIC,
+    ("projects.history", "GET"): PUBLIC,
+    ("projects.revision", "GET"): PUBLIC,
+    ("projects.download", "GET"): PUBLIC,
+    ("projects.image", "GET"): {role: "notfound" for role in ROLES},  # no such image
+    ("projects.export_zip", "GET"): PUBLIC,
+    ("projects.okh", "GET"): PUBLIC,
+    ("projects.bom_csv", "GET"): PUBLIC,
+    ("projects.report", "GET"): LOGGED_IN,
+    ("projects.report", "POST"): LOGGED_IN,
+    ("projects.my_projects", "GET"): LOGGED_IN,
+    ("projects.create", "GET"): LOGGED_IN,
+    ("projects.create", "POST"): LOGGED_IN,
+    # Editing the victim's project: staff may; to a member who is not an author it
+    # does not exist.
+    ("projects.edit", "GET"): SOMEONE_ELSES_BOOKING,
+    ("projects.edit", "POST"): SOMEONE_ELSES_BOOKING,
+    ("projects.add_step", "POST"): SOMEONE_ELSES_BOOKING,
+    ("projects.edit_step", "GET"): SOMEONE_ELSES_BOOKING,
+    ("projects.edit_step", "POST"): SOMEONE_ELSES_BOOKING,
+    ("projects.move_step", "POST"): SOMEONE_ELSES_BOOKING,
+    ("projects.delete_step", "POST"): SOMEONE_ELSES_BOOKING,
+    ("projects.upload", "POST"): SOMEONE_ELSES_BOOKING,
+    ("projects.delete_file", "POST"): SOMEONE_ELSES_BOOKING,
+    ("projects.set_cover", "POST"): SOMEONE_ELSES_BOOKING,
+    ("projects.add_bom_line", "POST"): SOMEONE_ELSES_BOOKING,
+    ("projects.delete_bom_line", "POST"): SOMEONE_ELSES_BOOKING,
+    ("projects.invite", "POST"): SOMEONE_ELSES_BOOKING,
+    ("projects.publish", "POST"): SOMEONE_ELSES_BOOKING,  # already published: refused, ok
+    ("projects.unpublish", "POST"): SOMEONE_ELSES_BOOKING,
+    # An invitation is answered by the invited member only.
+    ("projects.answer_invitation", "POST"): SOMEONE_ELSES,
+    ("projects.reports", "GET"): STAFF,
+    ("projects.moderate", "POST"): STAFF,
+    ("projects.feature", "POST"): STAFF,
+    # --- the skills directory (accounts) ------------------------------------------------
+    ("accounts.skills_directory", "GET"): PUBLIC,
+    ("accounts.skills_member", "GET"): PUBLIC,  # the victim is listed, under her public name
+    ("accounts.skills_member", "POST"): LOGGED_IN,
+    ("accounts.skills_profile", "GET"): LOGGED_IN,
+    ("accounts.skills_profile", "POST"): LOGGED_IN,
+    ("accounts.remove_skill", "POST"): SOMEONE_ELSES,
 }
 
 # (endpoint, method, role) -> reason, for app bugs found by these tests (strict xfail).
@@ -251,6 +297,12 @@ class World:
     loan_id: int
     hold_id: int
     condition_id: int
+    # Projects and skills (the victim's published project and listed profile).
+    project_id: int = 0
+    step_id: int = 0
+    project_file_id: int = 0
+    bom_line_id: int = 0
+    skill_id: int = 0
 
     def url_values(self) -> dict[str, object]:
         """URL variables by name; a new variable name must be added here."""
@@ -278,6 +330,12 @@ class World:
             "kind": "png",
             "loan_id": self.loan_id,
             "hold_id": self.hold_id,
+            "project_id": self.project_id,
+            "step_id": self.step_id,
+            "file_id": self.project_file_id,
+            "line_id": self.bom_line_id,
+            "number": 1,
+            "skill_id": self.skill_id,
         }
 
     def role_user_id(self, role: str) -> int | None:
@@ -404,8 +462,55 @@ def build_world(app) -> World:
             series_id=series.id, registration_id=registration.id,
             repair_category_id=category.id, item_code=lent.code, free_item_code=free.code,
             loan_id=loan.id, hold_id=hold.id, condition_id=condition.id)
+        build_projects_world(app, world, victim, resource)
         _db.session.remove()
     return world
+
+
+VICTIM_PUBLIC_NAME = "Soudeuse du Nord"
+
+
+def build_projects_world(app, world: World, victim, resource) -> None:
+    """The victim's published project (a step, an STL file, a BOM line, a revision,
+    the laser as its machine) and her listing in the skills directory, under a
+    public name that is not her name."""
+    from decimal import Decimal
+
+    from fablab.accounts.models import PublicProfile, Skill
+    from fablab.core.timeutil import utcnow
+    from fablab.projects import storage
+    from fablab.projects.models import (BomLine, Project, ProjectAuthor, ProjectFile,
+                                        ProjectRevision, ProjectStep)
+
+    now = utcnow()
+    _db.session.add(PublicProfile(user_id=victim.id, display_name=VICTIM_PUBLIC_NAME,
+                                  in_directory=True))
+    skill = Skill(user_id=victim.id, name="soudure", level="confirmed")
+    project = Project(title="Lampe test", slug="lampe-test", summary="Une lampe.",
+                      intro="Introduction.", status="published", published_at=now,
+                      updated_at=now, revision_count=1, search_text="Découper lamelles")
+    project.machines = [resource]
+    _db.session.add_all([skill, project])
+    _db.session.flush()
+    step = ProjectStep(project_id=project.id, position=1, title="Découper", body="lamelles")
+    line = BomLine(project_id=project.id, name="Contreplaqué", quantity=Decimal("1"),
+                   unit="feuille")
+    with app.test_request_context():
+        stored = storage.store_upload(__import__("io").BytesIO(
+            b"solid a\n facet normal 0 0 1\n endfacet\nendsolid a\n"), "lampe.stl", 10000)
+    item = ProjectFile(project_id=project.id, stored_name=stored.stored_name,
+                       filename=stored.filename, kind=stored.kind, size=stored.size,
+                       sha256=stored.sha256)
+    _db.session.add_all([
+        step, line, item,
+        ProjectAuthor(project_id=project.id, user_id=victim.id, is_owner=True, accepted_at=now),
+        ProjectRevision(project_id=project.id, number=1, author_id=victim.id,
+                        changes=["created"], snapshot={"title": "Lampe test", "summary": "",
+                                                       "intro": "", "steps": []}),
+    ])
+    _db.session.commit()
+    world.project_id, world.step_id, world.project_file_id = project.id, step.id, item.id
+    world.bom_line_id, world.skill_id = line.id, skill.id
 
 
 def form_for(endpoint: str, world: World) -> dict[str, object]:
@@ -507,6 +612,22 @@ def form_for(endpoint: str, world: World) -> dict[str, object]:
         "desk.finish": {"borrower_id": world.victim_id, "loan_ids": str(world.loan_id)},
         "desk.record_return": {"condition_id": world.condition_id, "damaged": "y",
                                "note": "Cassé"},
+        "projects.report": {"reason": "Des photos qui ne sont pas les leurs."},
+        "projects.create": {"title": "Nouveau projet", "summary": "Un résumé."},
+        "projects.edit": {"title": "Lampe renommée", "summary": "Autre", "intro": "x",
+                          "difficulty": "hard", "licence": "MIT", "language": "fr",
+                          "tags": "bois"},
+        "projects.add_step": {"step-title": "Nouvelle étape", "step-body": "Texte"},
+        "projects.edit_step": {"title": "Étape renommée", "body": "Texte"},
+        "projects.move_step": {"direction": "up"},  # the only step: refused, nothing changes
+        "projects.add_bom_line": {"bom-name": "Vis", "bom-quantity": "4", "bom-unit": "pcs"},
+        "projects.invite": {"email": "marie@example.org"},
+        "projects.answer_invitation": {"answer": "accept"},
+        "projects.moderate": {"action": "hide", "reason": "Contenu signalé."},
+        "projects.feature": {"featured": "1"},
+        "accounts.skills_member": {"body": "Bonjour, peux-tu m'aider pour une soudure ?"},
+        "accounts.skills_profile": {"form": "skill", "skill-name": "couture",
+                                    "skill-level": "beginner"},
     }
     return forms.get(endpoint, {})
 
@@ -561,8 +682,9 @@ def make_lab(database_url: str, **overrides):
 
 
 @pytest.fixture(scope="module")
-def lab(database_url):
-    yield from make_lab(database_url)
+def lab(database_url, tmp_path_factory):
+    # Uploads (the projects' files) in a folder of the test run, not in instance/.
+    yield from make_lab(database_url, UPLOAD_DIR=str(tmp_path_factory.mktemp("uploads")))
 
 
 @pytest.fixture(autouse=True)

@@ -33,3 +33,20 @@ def test_login_limit_counts_across_two_app_servers(make_app, redis_url):
              first.post("/login", data=form).status_code,
              second.post("/login", data=form).status_code]
     assert codes == [200, 200, 200, 429]
+
+
+def test_behind_a_proxy_the_limit_counts_each_visitor_apart(make_app):
+    """With PROXY_COUNT=1, the address is the visitor's (X-Forwarded-For), not the proxy's."""
+    from fablab.extensions import limiter
+
+    app = make_app(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per minute", PROXY_COUNT=1,
+                   RATELIMIT_KEY_PREFIX=f"proxy-{uuid.uuid4().hex}")
+    limiter.reset()
+    client = app.test_client()
+    form = {"email": "x@example.org", "password": "wrong-password"}
+
+    def attempt(visitor: str) -> int:
+        return client.post("/login", data=form, headers={"X-Forwarded-For": visitor}).status_code
+
+    assert [attempt("203.0.113.7") for _ in range(3)] == [200, 200, 429]
+    assert attempt("198.51.100.23") == 200  # another visitor behind the same proxy
