@@ -9,9 +9,10 @@ is migrated and must hold no user.)
 
 Scale 1 is a typical lab (one site, a year of history: about 500 members, 15
 machines and 2 rooms, open slots three or four times a week, 4,000 bookings,
-350 events, 300 items and their loans). Scale 10 is a town's network of five
-sites over five years: 20,000 members, 60 machines, about 300,000 bookings,
-10,000 events with 150,000 registrations, 3,000 items with 100,000 loans.
+350 events, 300 items and their loans, 100 projects). Scale 10 is a town's
+network of five sites over five years: 20,000 members, 60 machines, about
+300,000 bookings, 10,000 events with 150,000 registrations, 3,000 items with
+100,000 loans, 2,000 projects.
 Between two figures the counts grow geometrically; below 1 they shrink in
 proportion (``--scale 0.1``, 50 members, is the tests' small lab). :class:`Size` holds them.
 
@@ -40,26 +41,37 @@ What holds (tests/bench/test_dataset.py checks it with SQL):
   past repair cafés have their repair items;
 - an item has at most one open loan; past loans were returned (some late), a
   few open ones are overdue; items on loan say so; some holds wait in a queue
-  and a few items are kept (``held``) for a member.
+  and a few items are kept (``held``) for a member;
+- projects have one owner (some a co-author), their steps, bill of materials,
+  tags, machines and numbered revisions, the last one the project as it is;
+  authors have a public name; one member in twenty lists skills.
 
-Adding a domain (``projects`` of issue 6, the desk ``visits`` of issue 8)
--------------------------------------------------------------------------
+Adding a domain (the desk ``visits`` of issue 8)
+------------------------------------------------
 The generator is the list :data:`STEPS` of functions ``step(ds: Dataset)``,
 run in order on one connection. Each step reads what the earlier ones left in
 the :class:`Dataset` (``ds.sites``, ``ds.members``, ``ds.staff``,
 ``ds.events``, ``ds.size``, ``ds.rng``, ``ds.now``, ``ds.today``) and writes
-with ``ds.insert(table, rows)``, taking ids from ``ds.next_id(table)``. The
-targets are already in :class:`Size` (``projects``, ``visits``). To add one:
+with ``ds.insert(table, rows)``, taking ids from ``ds.next_id(table)``.
+:func:`step_projects_and_skills` (issue 6, merged from main) is one such step.
+The visits' target is already in :class:`Size` (``visits``). To add them:
 
-    def step_projects(ds: Dataset) -> None:
-        from fablab.projects.models import Project
+    def step_visits(ds: Dataset) -> None:
+        from fablab.desk.models import Visit
         rows = []
-        for n in range(ds.size.projects):
-            author = ds.pick_member(ds.rng.choice(ds.sites), some_day)  # active that day
-            rows.append({"id": ds.next_id(Project.__table__), ...})
-        ds.insert(Project.__table__, rows)
+        for n in range(ds.size.visits):
+            site = ds.rng.choice(ds.sites)
+            day = ds.start + timedelta(days=ds.rng.randint(0, (ds.today - ds.start).days))
+            member = ds.pick_member(site, day)          # active that day, or None
+            rows.append({"id": ds.next_id(Visit.__table__), "site_id": site.id,
+                         "member_id": member.id if member else None,
+                         "at": ds.local(day, 15, 0, site), ...})
+        ds.insert(Visit.__table__, rows)
 
-    STEPS.append(step_projects)        # visits likewise, after the bookings
+    STEPS.append(step_visits)
+
+(Visits could also follow the check-ins of bookings and the attendance of
+events, which the earlier steps know.)
 
 ``ds.pick_member(site, day)`` returns an active member of the site (membership
 covering ``day``), or None when it finds none quickly (skip the row then);
@@ -88,6 +100,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import Flask
@@ -117,9 +130,8 @@ class Size:
     items: int
     loans: int
     repair_items: int
-    # For the steps of the domains merged later (see the module docstring).
     projects: int
-    visits: int
+    visits: int  # for the visits step of issue 8, once merged (see the module docstring)
 
     @classmethod
     def for_scale(cls, scale: float) -> Size:
@@ -1338,6 +1350,154 @@ def step_loans(ds: Dataset) -> None:
     ds.insert(ItemEvent.__table__, events)
 
 
+SKILLS = ("arduino", "couture", "soudure", "impression 3d", "découpe laser", "menuiserie",
+          "réparation vélo", "python", "électronique", "broderie", "modélisation 3d",
+          "réparation électroménager", "raspberry pi", "tricot", "fraisage cnc")
+
+
+def step_projects_and_skills(ds: Dataset) -> None:
+    """Documented projects (issue 6) by members, with steps, bills of materials,
+    tags, machines, co-authors, revisions and a few reports; public profiles of
+    their authors, and members who list their skills in the directory. No file
+    is written: projects have no images (cover_name stays empty)."""
+    from fablab.accounts.models import PublicProfile, Skill
+    from fablab.projects.demo import PROJECTS
+    from fablab.projects.models import (BomLine, Project, ProjectAuthor, ProjectReport,
+                                        ProjectRevision, ProjectStep, ProjectTag,
+                                        project_machines)
+    from fablab.projects.services import slugify as project_slug
+    from fablab.projects.services import what_changed
+
+    rng = ds.rng
+    projects, authors, steps, bom, tags, machines, revisions, reports = ([] for _ in range(8))
+    profiles: dict[int, dict] = {}
+    staff = ds.staff or ds.admins
+
+    def profile(member_id: int, name: str, since: datetime, listed: bool = False) -> None:
+        if member_id not in profiles:
+            words = name.split()
+            profiles[member_id] = {"user_id": member_id, "about": "", "in_directory": listed,
+                                   "display_name": f"{words[0]} {words[-1][0]}."[:60],
+                                   "updated_at": since}
+        profiles[member_id]["in_directory"] |= listed
+
+    names = dict(ds.conn.execute(text("SELECT id, name FROM users")).all())
+    first_day = ds.local(ds.start, 10)
+    for n in range(ds.size.projects):
+        (title, summary, tag_text, machine_prefixes, licence, difficulty, hours, cost, _colour,
+         _shape, step_texts, bom_lines, _files) = PROJECTS[n % len(PROJECTS)]
+        site = ds.sites[n % len(ds.sites)]
+        created = ds.random_moment(first_day, ds.now - timedelta(days=1))
+        owner = ds.pick_member(site, ds.day_of(created, site), at=created)
+        if owner is None:
+            continue
+        copy = n // len(PROJECTS)
+        if copy:
+            title = f"{title} — version de {names[owner.id].split()[0]}"[:120]
+            if copy % 3 == 0:
+                title = f"{title} n°{copy}"[:120]
+        project_id = ds.next_id(Project.__table__)
+        status = rng.choices(("published", "draft", "hidden"), (86, 12, 2))[0]
+        published = (min(created + timedelta(days=rng.randint(1, 30)), ds.now)
+                     if status != "draft" else None)
+        updated = ds.random_moment(published or created, ds.now) if rng.random() < 0.3 \
+            else (published or created)
+        step_rows = [{"id": ds.next_id(ProjectStep.__table__), "project_id": project_id,
+                      "position": position, "title": step_title, "body": body,
+                      "image_name": None}
+                     for position, (step_title, body) in enumerate(step_texts, 1)]
+        project_tags = [t.strip() for t in tag_text.split(",") if t.strip()]
+        if rng.random() < 0.3:
+            project_tags.append(rng.choice(SKILLS))
+        project_tags = list(dict.fromkeys(project_tags))
+        intro = summary + "\n\nFait au fablab, documenté pour que d'autres le refassent."
+        # Revisions: the project created, then the steps written in one or more saves.
+        count = rng.randint(1, 4)
+        moments = sorted(ds.random_moment(created, updated) for _ in range(count - 1))
+        previous = None
+        for number in range(1, count + 1):
+            written = step_rows if number == count else step_rows[
+                :len(step_rows) * (number - 1) // max(1, count - 1)]
+            snapshot = {"title": title, "summary": summary,
+                        "intro": intro if number > 1 or count == 1 else "",
+                        "steps": [{"id": r["id"], "title": r["title"], "body": r["body"]}
+                                  for r in written]}
+            revisions.append({"id": ds.next_id(ProjectRevision.__table__),
+                              "project_id": project_id, "number": number,
+                              "author_id": owner.id,
+                              "created_at": created if number == 1 else moments[number - 2],
+                              "changes": what_changed(previous, snapshot),
+                              "snapshot": snapshot})
+            previous = snapshot
+        projects.append({
+            "id": project_id, "slug": project_slug(title), "title": title, "summary": summary,
+            "intro": intro, "status": status,
+            "hidden_reason": "Contenu signalé : photos d'une personne sans son accord."
+            if status == "hidden" else "", "difficulty": difficulty,
+            "duration_minutes": hours * 60, "cost_cents": cost * 100, "licence": licence,
+            "language": "en" if rng.random() < 0.05 else "fr", "cover_name": None,
+            "featured": status == "published" and rng.random() < 0.02,
+            "revision_count": count,
+            "search_text": " ".join([f"{r['title']} {r['body']}" for r in step_rows]
+                                    + project_tags),
+            "updated_at": updated, "published_at": published, "created_at": created})
+        steps += step_rows
+        authors.append({"id": ds.next_id(ProjectAuthor.__table__), "project_id": project_id,
+                         "user_id": owner.id, "is_owner": True, "invited_at": created,
+                         "accepted_at": created})
+        profile(owner.id, names[owner.id], created)
+        if rng.random() < 0.15:
+            other = ds.pick_member(site, ds.day_of(updated, site), at=updated)
+            if other is not None and other.id != owner.id:
+                accepted = rng.random() < 0.85
+                authors.append({"id": ds.next_id(ProjectAuthor.__table__),
+                                "project_id": project_id, "user_id": other.id,
+                                "is_owner": False, "invited_at": updated,
+                                "accepted_at": updated if accepted else None})
+                if accepted:
+                    profile(other.id, names[other.id], updated)
+        for position, (name, quantity, unit, source) in enumerate(bom_lines, 1):
+            bom.append({"id": ds.next_id(BomLine.__table__), "project_id": project_id,
+                        "position": position, "name": name, "quantity": Decimal(quantity),
+                        "unit": unit, "source": source})
+        tags += [{"project_id": project_id, "tag": tag} for tag in project_tags]
+        used = {r["id"] for r in site.resources if r["kind"] == "machine" and any(
+            r["name"].startswith(prefix) or prefix.startswith(r["name"].split(" — ")[0])
+            for prefix in machine_prefixes)}
+        machines += [{"project_id": project_id, "resource_id": rid} for rid in sorted(used)]
+        if status != "draft" and rng.random() < 0.01:
+            reporter = ds.pick_member(site, ds.today)
+            handled = status == "hidden" or rng.random() < 0.5
+            reported = ds.random_moment(published, ds.now)
+            reports.append({"id": ds.next_id(ProjectReport.__table__), "project_id": project_id,
+                            "reporter_id": reporter.id if reporter else None,
+                            "reason": "Ce projet montre une personne sans son accord.",
+                            "handled_at": reported + timedelta(hours=5) if handled else None,
+                            "handled_by_id": rng.choice(staff) if handled else None,
+                            "created_at": reported})
+    # The skills directory: one member in twenty lists what they can share.
+    skills = []
+    for member in ds.members:
+        if rng.random() >= 0.05:
+            continue
+        since = ds.random_moment(member.joined, ds.now)
+        profile(member.id, names[member.id], since, listed=True)
+        for skill in rng.sample(SKILLS, rng.randint(1, 4)):
+            skills.append({"id": ds.next_id(Skill.__table__), "user_id": member.id,
+                           "name": skill, "created_at": since,
+                           "level": rng.choice(("beginner", "confirmed", "expert"))})
+    ds.insert(Project.__table__, projects)
+    ds.insert(ProjectAuthor.__table__, authors)
+    ds.insert(ProjectStep.__table__, steps)
+    ds.insert(BomLine.__table__, bom)
+    ds.insert(ProjectTag.__table__, tags)
+    ds.insert(project_machines, machines)
+    ds.insert(ProjectRevision.__table__, revisions)
+    ds.insert(ProjectReport.__table__, reports)
+    ds.insert(PublicProfile.__table__, list(profiles.values()))
+    ds.insert(Skill.__table__, skills)
+
+
 STEPS: list[Callable[[Dataset], None]] = [
     step_sites_and_tariffs,
     step_accounts,
@@ -1347,6 +1507,7 @@ STEPS: list[Callable[[Dataset], None]] = [
     step_training_grants,
     step_slots_and_bookings,
     step_loans,
+    step_projects_and_skills,
 ]
 
 # --- running ------------------------------------------------------------------------------------

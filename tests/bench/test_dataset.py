@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
@@ -250,6 +251,32 @@ def test_items_have_at_most_one_open_loan_and_history_is_coherent(loaded):
         scalar(app, "SELECT count(*) FROM loans")
 
 
+def test_projects_have_one_owner_their_steps_and_revisions(loaded):
+    app, _ = loaded
+    size = Size.for_scale(SCALE)
+    projects = scalar(app, "SELECT count(*) FROM projects")
+    assert 0.8 * size.projects <= projects <= size.projects
+    assert scalar(app, "SELECT count(*) FROM projects p WHERE (SELECT count(*) FROM "
+                       "project_authors a WHERE a.project_id = p.id AND a.is_owner) != 1") == 0
+    assert scalar(app, "SELECT count(*) FROM projects p WHERE NOT EXISTS (SELECT 1 FROM "
+                       "project_steps s WHERE s.project_id = p.id)") == 0
+    # The last revision holds the project as it is; revisions are numbered 1..count.
+    assert scalar(app, "SELECT count(*) FROM projects p WHERE revision_count != (SELECT "
+                       "count(*) FROM project_revisions r WHERE r.project_id = p.id) OR "
+                       "revision_count != (SELECT max(number) FROM project_revisions r "
+                       "WHERE r.project_id = p.id)") == 0
+    assert scalar(app, "SELECT count(*) FROM projects WHERE status = 'published' "
+                       "AND (published_at IS NULL OR published_at < created_at)") == 0
+    assert scalar(app, "SELECT count(*) FROM projects WHERE status = 'published'") > \
+        projects * 0.7
+    # Every accepted author has a public name; listed members have skills.
+    assert scalar(app, "SELECT count(*) FROM project_authors a WHERE a.accepted_at IS NOT NULL "
+                       "AND NOT EXISTS (SELECT 1 FROM public_profiles p "
+                       "WHERE p.user_id = a.user_id)") == 0
+    assert scalar(app, "SELECT count(*) FROM public_profiles p WHERE p.in_directory AND NOT "
+                       "EXISTS (SELECT 1 FROM skills s WHERE s.user_id = p.user_id)") == 0
+
+
 def test_main_pages_answer_on_the_dataset(loaded):
     app, _ = loaded
     client = app.test_client()
@@ -257,10 +284,20 @@ def test_main_pages_answer_on_the_dataset(loaded):
     event = scalar(app, "SELECT slug FROM events WHERE status = 'published' "
                         "ORDER BY starts_at DESC LIMIT 1")
     item = scalar(app, "SELECT code FROM items WHERE status = 'on_loan' ORDER BY id LIMIT 1")
+    project = scalar(app, "SELECT id FROM projects WHERE status = 'published' "
+                          "ORDER BY id LIMIT 1")
     for url in ("/", "/machines", "/events", "/items", f"/machines/{machine}",
-                f"/events/{event}", f"/items/{item}", "/repair-cafe"):
+                f"/events/{event}", f"/items/{item}", "/repair-cafe", "/projects",
+                f"/projects/{project}", f"/projects/{project}/history", "/skills"):
         response = client.get(url)
         assert response.status_code == 200, url
+    # The full-text index (FTS5 on SQLite, GIN on PostgreSQL) finds a loaded project.
+    title, tag = rows(app, "SELECT p.title, t.tag FROM projects p JOIN project_tags t "
+                           "ON t.project_id = p.id WHERE p.status = 'published' "
+                           "ORDER BY p.id, t.tag LIMIT 1")[0]
+    found = client.get("/projects", query_string={"q": tag})
+    assert found.status_code == 200
+    assert str(escape(title)) in found.get_data(as_text=True)
     busiest = scalar(app, "SELECT member_id FROM bookings GROUP BY member_id "
                           "ORDER BY count(*) DESC, member_id LIMIT 1")
 
