@@ -80,12 +80,12 @@ of the site (UTCDateTime columns want aware datetimes; Date columns take local
 days); ``ds.random_moment(first, last)`` a moment between two. PostgreSQL
 sequences of every table are moved past the ids at the end, new tables included.
 
-Measured load times (scale 10, 906,638 rows)
+Measured load times (scale 10, 941,677 rows)
 --------------------------------------------
-On this 2-core machine shared with others (load average 4 to 6), 30 November 2026:
-SQLite 53.8 s in all (load 53.3 s), PostgreSQL 81.1 s (load 79.3 s); across the runs
-made while writing it, 43 to 74 s and 81 to 124 s. The target is under 5 minutes.
-Details: bench/README.md.
+On this 2-core machine shared with others (load average 2 to 3.5), 30 November 2026:
+SQLite 40.0 s in all (load 39.5 s), PostgreSQL 89.0 s (load 87.9 s); across the runs
+made while writing it (load average 2 to 6), 40 to 74 s and 81 to 124 s. The target
+is under 5 minutes. Details: bench/README.md.
 """
 
 from __future__ import annotations
