@@ -59,3 +59,10 @@ bench: $(TEST_STAMP) compile-messages
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
+
+# A coherent dataset at scale in an empty database (bench/README.md): make dataset SCALE=10
+# DATASET_URL=postgresql://... (that database is emptied first); without it, a new SQLite file.
+.PHONY: dataset
+SCALE ?= 1
+dataset: $(TEST_STAMP)
+	$(BIN)/python -m bench.make_dataset --scale $(SCALE) $(if $(DATASET_URL),--reset --database-url $(DATASET_URL))

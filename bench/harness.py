@@ -47,8 +47,29 @@ def bench_config(database_url: str) -> dict:
     }
 
 
-def bench_app(database_url: str | None = None) -> Flask:
-    """An app on an empty database whose schema comes from the migrations."""
+def emptied_database_url(url: str) -> str:
+    """The database at ``url`` without any table (a SQLite file is deleted)."""
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+        return url
+    engine = create_engine(_sqlalchemy_url(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+def bench_app(database_url: str | None = None, reset: bool = False) -> Flask:
+    """An app on an empty database whose schema comes from the migrations.
+
+    ``database_url`` names a database (emptied first when ``reset``); by default a
+    new SQLite file, or FABLAB_BENCH_DATABASE_URL emptied."""
+    if database_url and reset:
+        database_url = emptied_database_url(database_url)
     app = create_app(bench_config(database_url or fresh_database_url()))
     with app.app_context():
         upgrade()
