@@ -52,7 +52,7 @@ def _examples(app) -> dict[str, str]:
             from fablab.projects.models import Project
 
             found["project"] = db.session.scalar(
-                select(Project.slug).where(Project.published_at.is_not(None)).limit(1))
+                select(Project.id).where(Project.status == "published").limit(1))
         except ImportError:
             pass
     return found
@@ -60,10 +60,17 @@ def _examples(app) -> dict[str, str]:
 
 def pages(examples: dict[str, str]) -> list[tuple[str, str | None, str]]:
     """(name, who is logged in, path); pages of domains absent from this build are left out."""
+    from datetime import timedelta
+
+    from fablab.core.timeutil import local_today
+
+    today = local_today()
+    year_ago = today - timedelta(days=364)
     listing = [
         ("home", None, "/"),
         ("agenda list", None, "/agenda"),
-        ("agenda month", None, "/agenda?view=month"),
+        ("agenda week", None, "/agenda/week"),
+        ("agenda month", None, "/agenda/month"),
         ("machines", None, "/machines"),
         ("machine week view", None, f"/machines/{examples['machine']}"),
         ("events", None, "/events"),
@@ -84,9 +91,9 @@ def pages(examples: dict[str, str]) -> list[tuple[str, str | None, str]]:
         ("my registrations", "member", "/account/registrations"),
         ("my loans", "member", "/account/loans"),
         ("desk", "staff", "/desk"),
-        ("one-year report", "staff", "/reports?period=year"),
+        ("one-year report", "staff", f"/reports?start={year_ago}&end={today}"),
     ]
-    if "project" in examples and examples["project"]:
+    if examples.get("project"):
         listing.append(("project page", None, f"/projects/{examples['project']}"))
     return listing
 

@@ -1498,6 +1498,41 @@ def step_projects_and_skills(ds: Dataset) -> None:
     ds.insert(Skill.__table__, skills)
 
 
+COMMUNES = ("Villeurbanne", "Lyon", "Vaulx-en-Velin", "Bron", "Caluire-et-Cuire", "Vénissieux")
+
+
+def step_visits(ds: Dataset) -> None:
+    """Arrivals at the desk: members (once per site and day, as the unique index wants)
+    and anonymous walk-in visitors with optional details."""
+    from fablab.desk.models import AGE_GROUPS, VISIT_REASONS, Visit
+
+    table = Visit.__table__
+    days = (ds.today - ds.start).days
+    seen: set[tuple[int, date, int]] = set()
+    rows = []
+    for _ in range(ds.size.visits):
+        site = ds.rng.choice(ds.sites)
+        day = ds.start + timedelta(days=ds.rng.randint(0, days))
+        at = ds.local(day, ds.rng.randint(9, 20), ds.rng.choice((0, 15, 30, 45)), site)
+        row = {"id": None, "site_id": site.id, "day": day, "at": at, "created_at": at,
+               "member_id": None, "child_id": None, "age_group": None, "commune": "",
+               "recorded_by_id": site.staff[0] if site.staff else None}
+        if ds.rng.random() < 0.8:
+            member = ds.pick_member(site, day, at=at)
+            if member is None or (site.id, day, member.id) in seen:
+                continue
+            seen.add((site.id, day, member.id))
+            row.update(member_id=member.id, source=ds.rng.choice(("scan", "booking", "event")),
+                       reason=ds.rng.choice(("open_lab", "workshop", None)))
+        else:
+            row.update(source="walk_in", reason=ds.rng.choice(VISIT_REASONS + (None,)),
+                       age_group=ds.rng.choice(AGE_GROUPS + (None,)),
+                       commune=ds.rng.choice(COMMUNES + ("",)))
+        row["id"] = ds.next_id(table)
+        rows.append(row)
+    ds.insert(table, rows)
+
+
 STEPS: list[Callable[[Dataset], None]] = [
     step_sites_and_tariffs,
     step_accounts,
@@ -1508,6 +1543,7 @@ STEPS: list[Callable[[Dataset], None]] = [
     step_slots_and_bookings,
     step_loans,
     step_projects_and_skills,
+    step_visits,
 ]
 
 # --- running ------------------------------------------------------------------------------------

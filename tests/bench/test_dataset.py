@@ -68,7 +68,7 @@ def test_counts_are_near_the_targets_of_the_scale(loaded, create_member):
     assert scalar(app, "SELECT count(*) FROM items") == size.items
     assert scalar(app, "SELECT count(*) FROM events") == size.events
     for table, target in (("bookings", size.bookings), ("registrations", size.registrations),
-                          ("loans", size.loans)):
+                          ("loans", size.loans), ("visits", size.visits)):
         found = scalar(app, f"SELECT count(*) FROM {table}")
         assert found == counts[table]
         assert 0.6 * target <= found <= 1.3 * target, (table, found, target)
@@ -311,6 +311,36 @@ def test_main_pages_answer_on_the_dataset(loaded):
         assert response.status_code == 200, url
         if url == "/account":
             assert name in response.get_data(as_text=True)
+
+
+def test_visits_count_a_member_once_per_site_and_day(loaded):
+    app, _ = loaded
+    assert scalar(app, "SELECT count(*) FROM (SELECT site_id, day, member_id FROM visits "
+                       "WHERE member_id IS NOT NULL GROUP BY site_id, day, member_id "
+                       "HAVING count(*) > 1) twice") == 0
+    walk_ins = scalar(app, "SELECT count(*) FROM visits WHERE source = 'walk_in'")
+    assert 0 < walk_ins < scalar(app, "SELECT count(*) FROM visits")
+    assert scalar(app, "SELECT count(*) FROM visits WHERE source = 'walk_in' "
+                       "AND member_id IS NOT NULL") == 0
+
+
+def test_staff_pages_feeds_and_api_answer_on_the_dataset(loaded):
+    app, _ = loaded
+    client = app.test_client()
+    staff = scalar(app, "SELECT id FROM users WHERE role = 'staff' ORDER BY id LIMIT 1")
+
+    class Someone:
+        id = staff
+
+    for url in ("/agenda", "/agenda/week", "/agenda/month", "/agenda.ics", "/api/v1/events",
+                "/api/v1/projects", "/api/v1/items"):
+        assert client.get(url).status_code == 200, url
+    login(client, Someone)
+    for url in ("/desk", f"/reports?year={local_today().year}", "/reports"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    visits = scalar(app, "SELECT count(*) FROM visits")
+    assert visits > 0
 
 
 def _dialect(app) -> str:
