@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -101,7 +101,9 @@ def select_locale() -> str:
     languages = ("fr", "en")
     if not has_request_context():  # a command (cron, CLI): the lab's language
         return current_app.config["DEFAULT_LOCALE"]
-    if current_user and getattr(current_user, "is_authenticated", False):
+    # While the database is down, the user's row cannot be read: the request decides.
+    if not g.get("database_unavailable") and current_user and getattr(
+            current_user, "is_authenticated", False):
         if current_user.locale in languages:
             return current_user.locale
     cookie = request.cookies.get("lang")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import (abort, current_app, flash, jsonify, redirect, render_template, request,
-                   url_for)
+from flask import (abort, current_app, flash, g, jsonify, make_response, redirect,
+                   render_template, request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select, text
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from fablab.core import bp, sites
@@ -18,7 +18,7 @@ from fablab.core.forms import show_error
 from fablab.core.permissions import admin_required
 from fablab.core.sites import SiteForm
 from fablab.core.models import Site
-from fablab.extensions import db, limiter
+from fablab.extensions import db, limiter, login_manager
 
 
 @bp.route("/")
@@ -132,10 +132,27 @@ def handle_http_error(error: HTTPException):
 
 
 @bp.app_errorhandler(OperationalError)
-def handle_database_unavailable(error: OperationalError):
-    db.session.rollback()
-    current_app.logger.error("Database unavailable: %s", error)
-    return render_error(503)
+@bp.app_errorhandler(InterfaceError)
+def handle_database_unavailable(error: OperationalError | InterfaceError):
+    """The database does not answer (restarting, unreachable): a 503 whose page needs no
+    database — not even the current user, whose row could not be read."""
+    g.database_unavailable = True
+    # Flask-Login's template context loads the user unless one is there: an anonymous one.
+    g._login_user = login_manager.anonymous_user()
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass
+    current_app.logger.warning("Database unavailable: %s", error.orig or error)
+    title, message = ERROR_TITLES[503](), ERROR_TEXTS[503]()
+    if wants_json():
+        response = jsonify(error=title, message=message, status=503)
+    else:
+        response = make_response(render_template("core/unavailable.html", title=title,
+                                                  message=message))
+    response.status_code = 503
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 @bp.app_errorhandler(Exception)

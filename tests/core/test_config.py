@@ -42,6 +42,23 @@ def test_health_answers_503_when_the_database_is_down(make_app, tmp_path):
     assert response.get_json() == {"status": "unavailable"}
 
 
+def test_pages_answer_503_in_the_visitors_language_when_the_database_is_down(make_app):
+    """Even for a logged-in member, whose row cannot be read: the page needs no database."""
+    app = make_app(DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = "1"
+    for path, language, words in (("/account", "en", "unavailable for a moment"),
+                                  ("/machines", "fr", "indisponible"),
+                                  ("/events", "en", "Try again")):
+        response = client.get(path, headers={"Accept-Language": language})
+        assert response.status_code == 503, path
+        assert response.headers["Retry-After"] == "5"
+        assert words in response.get_data(as_text=True), path
+    api = client.get("/api/v1/events")
+    assert api.status_code == 503 and api.get_json()["status"] == 503
+
+
 def test_errors_are_in_the_visitors_language(client):
     french = client.get("/missing-page").get_data(as_text=True)
     english = client.get("/missing-page", headers={"Accept-Language": "en-GB,en"}).get_data(
