@@ -285,4 +285,5 @@ def test_fifty_members_for_a_minute_nothing_lost_nothing_duplicated(database, tm
         told_registrations = tally.registered - tally.unregistered
         assert abs(bookings.get(email, 0) - told_bookings) <= tally.unsure, (email, tally)
         assert abs(registrations.get(email, 0) - told_registrations) <= tally.unsure, (email, tally)
-    assert sum(t.unsure for t in tallies.values()) <= (MEMBERS if restart_window else 0)
+    if not restart_window:  # without a restart, every answer came and was definite
+        assert sum(t.unsure for t in tallies.values()) == 0
