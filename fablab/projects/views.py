@@ -83,6 +83,17 @@ def _refused(error: DomainError, project: Project, anchor: str = ""):
     return redirect(url_for("projects.edit", project_id=project.id) + anchor)
 
 
+def _change(project_id: int, anchor: str, action, message: str):
+    """Apply ``action(project)`` for an author or staff, then back to the editor at
+    ``anchor``, with ``message`` or the refusal."""
+    project = _editable(project_id)
+    try:
+        action(project)
+    except DomainError as error:
+        return _refused(error, project, anchor)
+    return _done(message, project, anchor)
+
+
 # --- public ------------------------------------------------------------------------------
 
 
@@ -338,23 +349,18 @@ def edit_step(project_id: int, step_id: int):
 @bp.route("/projects/<int:project_id>/steps/<int:step_id>/move", methods=["POST"])
 @login_required
 def move_step(project_id: int, step_id: int):
-    project = _editable(project_id)
-    try:
-        services.move_step(current_user, project, step_id, request.form.get("direction", ""))
-    except DomainError as error:
-        return _refused(error, project, "#steps")
-    return _done(_("The steps are reordered."), project, "#steps")
+    direction = request.form.get("direction", "")
+    return _change(project_id, "#steps",
+                   lambda p: services.move_step(current_user, p, step_id, direction),
+                   _("The steps are reordered."))
 
 
 @bp.route("/projects/<int:project_id>/steps/<int:step_id>/delete", methods=["POST"])
 @login_required
 def delete_step(project_id: int, step_id: int):
-    project = _editable(project_id)
-    try:
-        services.delete_step(current_user, project, step_id)
-    except DomainError as error:
-        return _refused(error, project, "#steps")
-    return _done(_("The step is deleted."), project, "#steps")
+    return _change(project_id, "#steps",
+                   lambda p: services.delete_step(current_user, p, step_id),
+                   _("The step is deleted."))
 
 
 @bp.route("/projects/<int:project_id>/files", methods=["POST"])
@@ -390,12 +396,9 @@ def delete_file(project_id: int, file_id: int):
 @bp.route("/projects/<int:project_id>/files/<int:file_id>/cover", methods=["POST"])
 @login_required
 def set_cover(project_id: int, file_id: int):
-    project = _editable(project_id)
-    try:
-        services.set_cover(current_user, project, file_id)
-    except DomainError as error:
-        return _refused(error, project, "#files")
-    return _done(_("The cover image is changed."), project, "#files")
+    return _change(project_id, "#files",
+                   lambda p: services.set_cover(current_user, p, file_id),
+                   _("The cover image is changed."))
 
 
 @bp.route("/projects/<int:project_id>/bom", methods=["POST"])
@@ -417,12 +420,9 @@ def add_bom_line(project_id: int):
 @bp.route("/projects/<int:project_id>/bom/<int:line_id>/delete", methods=["POST"])
 @login_required
 def delete_bom_line(project_id: int, line_id: int):
-    project = _editable(project_id)
-    try:
-        services.delete_bom_line(current_user, project, line_id)
-    except DomainError as error:
-        return _refused(error, project, "#bom")
-    return _done(_("The line is deleted."), project, "#bom")
+    return _change(project_id, "#bom",
+                   lambda p: services.delete_bom_line(current_user, p, line_id),
+                   _("The line is deleted."))
 
 
 @bp.route("/projects/<int:project_id>/authors", methods=["POST"])
@@ -479,12 +479,8 @@ def publish(project_id: int):
 @bp.route("/projects/<int:project_id>/unpublish", methods=["POST"])
 @login_required
 def unpublish(project_id: int):
-    project = _editable(project_id)
-    try:
-        services.unpublish(current_user, project)
-    except DomainError as error:
-        return _refused(error, project)
-    return _done(_("The project is back to draft: only its authors see it."), project)
+    return _change(project_id, "", lambda p: services.unpublish(current_user, p),
+                   _("The project is back to draft: only its authors see it."))
 
 
 # --- staff -------------------------------------------------------------------------------
