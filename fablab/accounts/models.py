@@ -141,7 +141,10 @@ class OrganisationMember(TimestampMixin, db.Model):
     # The member who answers for the organisation (loans, room requests).
     is_responsible: Mapped[bool] = mapped_column(default=False)
 
-    organisation: Mapped[Organisation] = relationship(back_populates="member_links")
+    # Joined: a member's organisations (account page, booking form) come with their
+    # links in one query, not one query per organisation.
+    organisation: Mapped[Organisation] = relationship(back_populates="member_links",
+                                                      lazy="joined")
     user: Mapped[User] = relationship(back_populates="organisation_links")
 
 

@@ -7,13 +7,15 @@ from __future__ import annotations
 import calendar as pycalendar
 from datetime import date, timedelta
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (Response, abort, current_app, flash, redirect, render_template, request,
+                   session, url_for)
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import BadRequest
 
-from fablab.agenda import bp, ics, services
+from fablab.agenda import bp, cache, ics, services
 from fablab.agenda.services import AGENDA_KINDS, OPEN_LAB, AgendaError
 from fablab.booking.models import Booking
 from fablab.core.sites import active_sites
@@ -49,8 +51,32 @@ def _day_arg(name: str) -> date | None:
 
 
 def _page(view: str, first: date, last: date, **context):
-    """Entries of [first, last] (local days) with the filters of the query string."""
+    """Entries of [first, last] (local days) with the filters of the query string.
+
+    An anonymous visitor's page comes from the rendered-page cache when the public
+    validator (one aggregate query) has not changed since it was rendered (see
+    fablab/agenda/cache.py); a logged-in member's page is always rendered."""
     filters = _filters()
+    if not _anonymous_and_plain():
+        return _render_page(view, first, last, filters, **context)
+    validator = services.public_validator(filters)
+    key = (request.full_path, validator.etag)
+    rendered = cache.pages()
+    html = rendered.get(key)
+    if html is None:
+        html = _render_page(view, first, last, filters,
+                            csrf_token=lambda: cache.CSRF_MARK, **context)
+        rendered.put(key, html)
+    return html.replace(cache.CSRF_MARK, generate_csrf())
+
+
+def _anonymous_and_plain() -> bool:
+    """Nothing of this visitor's own on the page: not logged in, no message waiting."""
+    return (cache.enabled() and not current_user.is_authenticated
+            and not session.get("_flashes"))
+
+
+def _render_page(view: str, first: date, last: date, filters: services.Filters, **context):
     start, end = services.local_midnight(first), services.local_midnight(last + timedelta(days=1))
     entries = services.public_entries(filters, start, end)
     by_day: dict[date, list[services.Entry]] = {}
@@ -135,7 +161,16 @@ def feed_response(validator: services.Validator, build, filename: str,
     if fresh:
         response.status_code = 304
         return response
-    response.set_data(build())
+    if private or not cache.enabled():
+        response.set_data(build())
+        return response
+    # A public feed's body depends on nothing but what its ETag covers: built once
+    # per ETag and worker (fablab/agenda/cache.py).
+    body = cache.feeds().get(validator.etag)
+    if body is None:
+        body = build()
+        cache.feeds().put(validator.etag, body)
+    response.set_data(body)
     return response
 
 

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from fablab.accounts.models import User
 from fablab.booking.models import LIVE_STATUSES, Booking, Closure, OpenSlot, SlotSeries
@@ -180,7 +180,7 @@ def add_closure(actor, site, first_day: date | None, last_day: date | None,
 def slots_between(site_ids: list[int] | None, start: datetime, end: datetime,
                   include_cancelled: bool = False) -> list[OpenSlot]:
     stmt = (select(OpenSlot).where(OpenSlot.starts_at < end, OpenSlot.ends_at > start)
-            .options(selectinload(OpenSlot.staff), selectinload(OpenSlot.site))
+            .options(joinedload(OpenSlot.staff), joinedload(OpenSlot.site))
             .order_by(OpenSlot.starts_at))
     if site_ids is not None:
         stmt = stmt.where(OpenSlot.site_id.in_(site_ids))
@@ -522,8 +522,9 @@ def send_reminders(now: datetime | None = None) -> int:
 
 def bookings_of_member(member, upcoming: bool = True) -> list[Booking]:
     now = utcnow()
+    # joined, not selectin: one query per list, whether it is empty or not
     stmt = (select(Booking).where(Booking.member_id == member.id)
-            .options(selectinload(Booking.resource).selectinload(Resource.site)))
+            .options(joinedload(Booking.resource).joinedload(Resource.site)))
     if upcoming:
         stmt = stmt.where(Booking.ends_at > now).order_by(Booking.starts_at)
     else:
@@ -597,8 +598,8 @@ def day_view(site, day: date):
 
 def pending_requests(site_id: int | None = None) -> list[Booking]:
     stmt = (select(Booking).where(Booking.status == "pending", Booking.ends_at > utcnow())
-            .options(selectinload(Booking.resource), selectinload(Booking.member),
-                     selectinload(Booking.organisation))
+            .options(joinedload(Booking.resource), joinedload(Booking.member),
+                     joinedload(Booking.organisation))
             .order_by(Booking.starts_at))
     if site_id is not None:
         stmt = stmt.join(Resource).where(Resource.site_id == site_id)

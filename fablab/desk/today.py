@@ -10,14 +10,13 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from fablab.accounts.models import User
 from fablab.booking import services as booking
 from fablab.booking.models import Booking, OpenSlot
 from fablab.core.models import Site
 from fablab.desk import visits
-from fablab.events import services as events
 from fablab.events.models import Event, Registration
 from fablab.extensions import db
 from fablab.loans.models import Hold, Item, Loan
@@ -84,8 +83,8 @@ def _bookings(site: Site, start, end) -> list[Booking]:
         .where(Resource.site_id == site.id, Booking.status == "confirmed",
                Booking.starts_at >= start - LONGEST_BOOKING, Booking.starts_at < end,
                Booking.ends_at > start)
-        .options(selectinload(Booking.resource), selectinload(Booking.member),
-                 selectinload(Booking.organisation))
+        .options(joinedload(Booking.resource), joinedload(Booking.member),
+                 joinedload(Booking.organisation))
         .order_by(Booking.starts_at, Booking.id)).all()
 
 
@@ -95,17 +94,20 @@ def _events(site: Site, start, end) -> list[EventOfDay]:
                             Event.starts_at < end, Event.ends_at > start)
         .order_by(Event.starts_at, Event.id)).all()
     ids = [e.id for e in found]
-    counts = events.seat_counts(ids)
-    registrations = db.session.scalars(
+    # The live registrations of the day's events give both the seat counts and the
+    # list, in one query that runs whether the day has events or not (a fixed number
+    # of queries for the desk, whatever the day holds).
+    live = db.session.scalars(
         select(Registration).where(Registration.event_id.in_(ids),
-                                   Registration.status == "confirmed")
-        .options(selectinload(Registration.member), selectinload(Registration.child))
-        .order_by(Registration.event_id, Registration.id)).all() if ids else []
+                                   Registration.status.in_(("confirmed", "waitlisted")))
+        .options(joinedload(Registration.member), joinedload(Registration.child))
+        .order_by(Registration.event_id, Registration.id)).all()
     result = []
     for event in found:
-        mine = [r for r in registrations if r.event_id == event.id]
-        result.append(EventOfDay(event, counts[event.id]["confirmed"],
-                                 counts[event.id]["waitlisted"],
+        of_event = [r for r in live if r.event_id == event.id]
+        mine = [r for r in of_event if r.status == "confirmed"]
+        result.append(EventOfDay(event, len(mine),
+                                 sum(1 for r in of_event if r.status == "waitlisted"),
                                  sum(1 for r in mine if r.attended_at is not None), mine))
     return result
 
@@ -114,12 +116,12 @@ def _lending(site: Site, day: date) -> dict[str, list]:
     late_or_due = db.session.scalars(
         select(Loan).join(Item).where(Loan.returned_at.is_(None), Item.site_id == site.id,
                                       Loan.due_on <= day)
-        .options(selectinload(Loan.item), selectinload(Loan.member),
-                 selectinload(Loan.organisation))
+        .options(joinedload(Loan.item), joinedload(Loan.member),
+                 joinedload(Loan.organisation))
         .order_by(Loan.due_on, Loan.id)).all()
     holds = db.session.scalars(
         select(Hold).join(Item).where(Hold.status == "ready", Item.site_id == site.id)
-        .options(selectinload(Hold.item), selectinload(Hold.member))
+        .options(joinedload(Hold.item), joinedload(Hold.member))
         .order_by(Hold.expires_on, Hold.id)).all()
     return {"due_today": [loan for loan in late_or_due if loan.due_on == day],
             "overdue": [loan for loan in late_or_due if loan.due_on < day],
@@ -130,7 +132,7 @@ def _incidents(site: Site) -> list[Incident]:
     return db.session.scalars(
         select(Incident).join(Resource).where(Incident.resolved_at.is_(None),
                                               Resource.site_id == site.id)
-        .options(selectinload(Incident.resource), selectinload(Incident.reported_by))
+        .options(joinedload(Incident.resource), joinedload(Incident.reported_by))
         .order_by(Incident.created_at.desc())).all()
 
 

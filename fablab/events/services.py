@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from fablab.accounts.models import Child, User
 from fablab.core import audit
@@ -28,7 +28,7 @@ from fablab.core.mail import absolute_url, queue_email
 from fablab.core.sites import slugify
 from fablab.core.timeutil import utcnow
 from fablab.events.models import (AUDIENCES, EVENT_KINDS, LIVE_REGISTRATION, Event,
-                                  EventSeries, Registration)
+                                  EventPrice, EventSeries, Registration)
 from fablab.extensions import db
 from fablab.memberships.services import active_membership
 
@@ -85,7 +85,14 @@ def seat_counts(event_ids: list[int]) -> dict[int, dict[str, int]]:
 
 
 def event_by_slug(slug: str) -> Event | None:
-    return db.session.scalar(select(Event).where(Event.slug == slug))
+    """The event with what its page shows, in a fixed number of queries whatever the
+    event has (site, room and series joined; animators, trainings and prices with their
+    tariffs loaded in one query each) — no query per price."""
+    return db.session.scalar(
+        select(Event).where(Event.slug == slug)
+        .options(joinedload(Event.site), joinedload(Event.room), joinedload(Event.series),
+                 selectinload(Event.animators), selectinload(Event.trainings),
+                 selectinload(Event.prices).joinedload(EventPrice.tariff)))
 
 
 def registrations_of(event: Event, live_only: bool = True) -> list[Registration]:
@@ -99,8 +106,9 @@ def registrations_of(event: Event, live_only: bool = True) -> list[Registration]
 
 def registrations_of_member(member, upcoming: bool = True) -> list[Registration]:
     stmt = (select(Registration).join(Event).where(Registration.member_id == member.id)
-            .options(selectinload(Registration.event).selectinload(Event.site),
-                     selectinload(Registration.child), selectinload(Registration.member)))
+            # joined, not selectin: the same queries whether the list is empty or not
+            .options(contains_eager(Registration.event).joinedload(Event.site),
+                     joinedload(Registration.child), joinedload(Registration.member)))
     if upcoming:
         stmt = stmt.where(Event.ends_at > utcnow()).order_by(Event.starts_at)
     else:

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from fablab.core import audit
 from fablab.core.errors import DomainError, ensure_unique
@@ -377,8 +377,10 @@ def record_return(staff, loan: Loan, condition_id: int | None, damaged: bool,
 # --- renewals ---------------------------------------------------------------------------------
 
 
-def renewal_refusal(loan: Loan, today: date | None = None) -> str | None:
-    """Why the member cannot renew this loan themself, or None."""
+def renewal_refusal(loan: Loan, today: date | None = None,
+                    awaited: bool | None = None) -> str | None:
+    """Why the member cannot renew this loan themself, or None. ``awaited``: whether
+    someone holds the item, when already known (``renewal_refusals``)."""
     today = today or local_today(site_zone(loan.item.site))
     if loan.returned_at is not None:
         return _("This item is back already.")
@@ -386,9 +388,19 @@ def renewal_refusal(loan: Loan, today: date | None = None) -> str | None:
         return _("This loan cannot be renewed any more.")
     if loan.due_on < today:
         return _("This item is overdue: please bring it back to the desk.")
-    if _live_holds(loan.item):
+    if awaited if awaited is not None else _live_holds(loan.item):
         return _("Another member is waiting for this item.")
     return None
+
+
+def renewal_refusals(loans: list[Loan]):
+    """``renewal_refusal`` for a page of loans, as the function the template calls:
+    whether each item is awaited comes from one query for them all, not one per loan
+    (run even for no loan, so that the page's query count does not depend on it)."""
+    awaited = set(db.session.scalars(
+        select(Hold.item_id).where(Hold.item_id.in_({loan.item_id for loan in loans}),
+                                   Hold.status.in_(("waiting", "ready")))))
+    return lambda loan: renewal_refusal(loan, awaited=loan.item_id in awaited)
 
 
 def renew(member, loan: Loan, by=None) -> date:
@@ -574,8 +586,10 @@ def send_overdue_notices(today: date | None = None) -> int:
 
 
 def loans_of_member(member, open_only: bool = True, limit: int = 100) -> list[Loan]:
+    # joined, not selectin: one query whether the loans have an organisation or not
     query = (select(Loan).where(Loan.member_id == member.id)
-             .options(selectinload(Loan.item), selectinload(Loan.organisation)))
+             .options(joinedload(Loan.item).joinedload(Item.site),
+                      joinedload(Loan.organisation)))
     if open_only:
         query = query.where(Loan.returned_at.is_(None)).order_by(Loan.due_on)
     else:
@@ -584,10 +598,20 @@ def loans_of_member(member, open_only: bool = True, limit: int = 100) -> list[Lo
 
 
 def holds_of_member(member) -> list[tuple[Hold, int]]:
-    holds = db.session.scalars(
-        select(Hold).where(Hold.member_id == member.id, Hold.status.in_(("waiting", "ready")))
-        .options(selectinload(Hold.item)).order_by(Hold.created_at)).all()
-    return [(hold, queue_position(hold)) for hold in holds]
+    """The member's live holds with their place in their item's queue, in one query (the
+    same order as ``queue_position``: by creation, then id), not one query per hold."""
+    live = Hold.status.in_(("waiting", "ready"))
+    items = select(Hold.item_id).where(Hold.member_id == member.id, live)
+    ranked = (select(Hold.id.label("hold_id"),
+                     func.row_number().over(partition_by=Hold.item_id,
+                                            order_by=(Hold.created_at, Hold.id))
+                     .label("position"))
+              .where(live, Hold.item_id.in_(items)).subquery())
+    rows = db.session.execute(
+        select(Hold, ranked.c.position).join(ranked, ranked.c.hold_id == Hold.id)
+        .where(Hold.member_id == member.id, live)
+        .options(joinedload(Hold.item)).order_by(Hold.created_at, Hold.id)).all()
+    return [(hold, int(position)) for hold, position in rows]
 
 
 def queue_of(item: Item) -> list[Hold]:

@@ -128,12 +128,12 @@ def renew(loan_id: int):
 @bp.route("/account/loans")
 @login_required
 def my_loans():
+    loans = services.loans_of_member(current_user)
     return render_template(
-        "loans/my_loans.html", member=current_user,
-        loans=services.loans_of_member(current_user),
+        "loans/my_loans.html", member=current_user, loans=loans,
         holds=services.holds_of_member(current_user),
         past=services.loans_of_member(current_user, open_only=False, limit=50),
-        refusal=services.renewal_refusal, today=local_today())
+        refusal=services.renewal_refusals(loans), today=local_today())
 
 
 # --- staff ---------------------------------------------------------------------------------
@@ -149,11 +149,12 @@ def overview():
 @staff_required
 def member_loans(user_id: int):
     member = db.get_or_404(User, user_id)
+    loans = services.loans_of_member(member)
     return render_template(
-        "loans/my_loans.html", member=member, loans=services.loans_of_member(member),
+        "loans/my_loans.html", member=member, loans=loans,
         holds=services.holds_of_member(member),
         past=services.loans_of_member(member, open_only=False, limit=500),
-        refusal=services.renewal_refusal, today=local_today())
+        refusal=services.renewal_refusals(loans), today=local_today())
 
 
 def _item_form(item: Item | None) -> ItemForm:

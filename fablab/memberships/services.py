@@ -9,7 +9,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload
 
 from fablab.accounts.services import EXPORTERS
 from fablab.core import audit
@@ -47,6 +47,7 @@ def active_membership(member, day: date | None = None) -> Membership | None:
         select(Membership)
         .where(Membership.member_id == member.id,
                Membership.starts_on <= day, Membership.ends_on >= day)
+        .options(joinedload(Membership.tariff))
         .order_by(Membership.ends_on.desc())
         .limit(1)
     )
@@ -59,6 +60,7 @@ def is_active_member(member, day: date | None = None) -> bool:
 def memberships_of(member) -> list[Membership]:
     return db.session.scalars(
         select(Membership).where(Membership.member_id == member.id)
+        .options(joinedload(Membership.tariff))  # not one query per tariff on the page
         .order_by(Membership.starts_on.desc())
     ).all()
 

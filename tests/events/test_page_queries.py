@@ -68,3 +68,47 @@ def test_queries_do_not_grow_with_registrations(app, staff_client, crowded, path
     add_registrations(app, crowded, 55, 5)
     many = count_queries(app, staff_client, path)
     assert few == many
+
+
+def test_event_page_queries_do_not_grow_with_prices_and_animators(
+        app, client, create_event, create_tariff, create_member, create_training):
+    """Each price's tariff used to be loaded on its own (one query per price)."""
+    from fablab.events.models import EventPrice, event_animators, event_trainings
+    from fablab.extensions import db
+
+    create_event(slug="sans-rien")
+    full = create_event(slug="avec-tout")
+    tariffs = [create_tariff() for _ in range(4)]
+    animators = [create_member() for _ in range(3)]
+    trainings = [create_training() for _ in range(2)]
+    with app.app_context():
+        db.session.add_all(EventPrice(event_id=full.id, tariff_id=t.id, price_cents=500 + i)
+                           for i, t in enumerate(tariffs))
+        db.session.execute(event_animators.insert(),
+                           [{"event_id": full.id, "user_id": a.id} for a in animators])
+        db.session.execute(event_trainings.insert(),
+                           [{"event_id": full.id, "training_id": t.id} for t in trainings])
+        db.session.commit()
+    client.get("/events/sans-rien")  # warm up
+    bare = count_queries(app, client, "/events/sans-rien")
+    page = client.get("/events/avec-tout").get_data(as_text=True)
+    assert all(t.name in page for t in tariffs + trainings)
+    assert count_queries(app, client, "/events/avec-tout") == bare
+
+
+def test_my_registrations_queries_do_not_depend_on_the_lists(
+        app, login_as, create_member, create_event, create_child, insert_registration):
+    """Empty or not, each list (upcoming, past) is one query with its events, sites,
+    children and members joined."""
+    from tests.events.conftest import local_day
+
+    newcomer, regular = create_member(), create_member()
+    child = create_child(regular, 2015)
+    for offset in (3, 10, -10, -40):
+        event = create_event(day=local_day(offset))
+        insert_registration(event, regular)
+        insert_registration(event, regular, child=child)
+    empty_client, busy_client = login_as(newcomer), login_as(regular)
+    empty_client.get("/account/registrations")
+    empty = count_queries(app, empty_client, "/account/registrations")
+    assert count_queries(app, busy_client, "/account/registrations") == empty
