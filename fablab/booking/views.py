@@ -19,7 +19,7 @@ from fablab.booking.forms import (BookingForm, ClosureForm, DecisionForm, Reason
                                   SlotForm)
 from fablab.booking.models import Booking, Closure, OpenSlot
 from fablab.core.errors import DomainError
-from fablab.core.forms import flash_form_errors, show_error
+from fablab.core.forms import commit_or_refuse, flash_form_errors, show_error
 from fablab.core.models import Site
 from fablab.core.permissions import staff_required
 from fablab.core.sites import active_sites
@@ -212,14 +212,8 @@ def day():
 @staff_required
 def check_in(booking_id: int):
     booking = db.get_or_404(Booking, booking_id)
-    try:
-        services.check_in(booking, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("%(name)s has arrived.", name=booking.member.name), "success")
+    commit_or_refuse(lambda: services.check_in(booking, current_user),
+                     lambda _done: _("%(name)s has arrived.", name=booking.member.name))
     return _back_to_day(booking)
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import flash
 from flask_wtf import FlaskForm
 
 from fablab.core.errors import DomainError
+from fablab.extensions import db
 
 
 def show_error(form: FlaskForm | None, error: DomainError) -> None:
@@ -15,6 +19,20 @@ def show_error(form: FlaskForm | None, error: DomainError) -> None:
         field.errors = [*list(field.errors or []), error.message]
     else:
         flash(error.message, "danger")
+
+
+def commit_or_refuse(action: Callable[[], Any], success: Callable[[Any], str]) -> bool:
+    """For a view that redirects afterwards: run the service call ``action``; commit and
+    flash ``success(its result)``, or roll back and flash its refusal. True when done."""
+    try:
+        result = action()
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return False
+    db.session.commit()
+    flash(success(result), "success")
+    return True
 
 
 def flash_form_errors(form: FlaskForm) -> None:

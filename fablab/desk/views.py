@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from fablab.accounts.models import Organisation, User
 from fablab.core import qr
 from fablab.core.errors import DomainError
+from fablab.core.forms import commit_or_refuse
 from fablab.core.permissions import staff_required
 from fablab.core.timeutil import utcnow
 from fablab.desk import bp, services
@@ -243,14 +244,8 @@ def check_in_booking(booking_id: int):
     from fablab.booking.models import Booking
 
     booking = db.get_or_404(Booking, booking_id)
-    try:
-        booking_services.check_in(booking, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("%(name)s has arrived.", name=booking.member.name), "success")
+    commit_or_refuse(lambda: booking_services.check_in(booking, current_user),
+                     lambda _done: _("%(name)s has arrived.", name=booking.member.name))
     return _back_to_desk(booking.resource.site_id)
 
 
@@ -261,14 +256,9 @@ def attend(registration_id: int):
     from fablab.events.models import Registration
 
     registration = db.get_or_404(Registration, registration_id)
-    try:
-        event_services.set_attendance(current_user, registration, True)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("%(name)s has arrived.", name=registration.participant_name), "success")
+    commit_or_refuse(
+        lambda: event_services.set_attendance(current_user, registration, True),
+        lambda _done: _("%(name)s has arrived.", name=registration.participant_name))
     return _back_to_desk(registration.event.site_id)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from fablab.accounts.models import User
 from fablab.core.errors import DomainError
-from fablab.core.forms import show_error
+from fablab.core.forms import commit_or_refuse, show_error
 from fablab.core.models import Site
 from fablab.core.permissions import staff_required
 from fablab.core.storage import save_image
@@ -94,14 +94,8 @@ def cancel_hold(hold_id: int):
     hold = db.get_or_404(Hold, hold_id)
     if hold.member_id != current_user.id and not current_user.is_staff:
         abort(404)
-    try:
-        services.cancel_hold(current_user, hold)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("Your hold on %(name)s is cancelled.", name=hold.item.name), "success")
+    commit_or_refuse(lambda: services.cancel_hold(current_user, hold),
+                     lambda _done: _("Your hold on %(name)s is cancelled.", name=hold.item.name))
     return redirect(url_for("loans.my_loans") if hold.member_id == current_user.id
                     else url_for("loans.item", code=hold.item.code))
 
@@ -112,15 +106,9 @@ def renew(loan_id: int):
     loan = db.get_or_404(Loan, loan_id)
     if loan.member_id != current_user.id and not current_user.is_staff:
         abort(404)
-    try:
-        due_on = services.renew(loan.member, loan, by=current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("%(name)s is now due back on %(date)s.", name=loan.item.name,
-                date=services._day(due_on)), "success")
+    commit_or_refuse(lambda: services.renew(loan.member, loan, by=current_user),
+                     lambda due_on: _("%(name)s is now due back on %(date)s.",
+                                      name=loan.item.name, date=services._day(due_on)))
     return redirect(url_for("loans.my_loans") if loan.member_id == current_user.id
                     else url_for("loans.member_loans", user_id=loan.member_id))
 
