@@ -77,6 +77,23 @@ def _load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         )
 
 
+def _release_session(_error: BaseException | None) -> None:
+    """End the request's session. If the database went away after the answer was made
+    (a restart), the final rollback fails: drop the session's connections instead of
+    turning a finished answer into an error."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        db.session.remove()
+    except SQLAlchemyError as error:
+        logging.getLogger("fablab").warning("Session clean-up failed: %s", error)
+        try:
+            db.session.registry().invalidate()  # drop its connections, no rollback
+        except SQLAlchemyError:
+            pass
+        db.session.registry.clear()
+
+
 def _sqlalchemy_url(url: str) -> str:
     """Accept the usual postgres:// and postgresql:// and use psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
@@ -114,6 +131,8 @@ def select_locale() -> str:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
+    # Runs before Flask-SQLAlchemy's own clean-up (teardowns run in reverse order).
+    app.teardown_appcontext(_release_session)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") and app.config.get(
             "SQLITE_IMMEDIATE_WRITES", True):
         from fablab.core.db import configure_sqlite_transactions

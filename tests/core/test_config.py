@@ -74,3 +74,24 @@ def test_language_switch_is_kept_in_a_cookie(client):
     # An outside "next" is ignored.
     response = client.post("/language", data={"lang": "fr", "next": "//evil.example.com"})
     assert response.headers["Location"] == "/"
+
+
+def test_a_connection_lost_at_clean_up_does_not_fail_the_answer(app, monkeypatch):
+    """PostgreSQL restarting between the answer and the session's final rollback."""
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    closes = []
+    real_close = Session.close
+
+    def close_once_broken(self):
+        closes.append(self)
+        if len(closes) == 1:
+            raise OperationalError("ROLLBACK", {}, Exception("terminating connection"))
+        return real_close(self)
+
+    monkeypatch.setattr(Session, "close", close_once_broken)
+    response = app.test_client().get("/machines")
+    assert response.status_code == 200
+    assert closes, "the session was not closed at all"
+    assert app.test_client().get("/events").status_code == 200  # and the next one works
