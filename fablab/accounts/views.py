@@ -19,7 +19,7 @@ from fablab.accounts.forms import (ChangePasswordForm, ChildForm, ConfirmForm,
                                    OrganisationMemberForm, ProfileForm, RegisterForm, RoleForm)
 from fablab.accounts.models import Organisation, User
 from fablab.core.errors import DomainError
-from fablab.core.forms import flash_form_errors, show_error
+from fablab.core.forms import flash_form_errors, page_arg, show_error
 from fablab.core.models import AuditLog
 from fablab.core.permissions import admin_required, staff_required
 from fablab.core.views import safe_next
@@ -264,7 +264,7 @@ PAGE_SIZE = 50
 @staff_required
 def members():
     query = request.args.get("q", "")
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     results = services.search_members(query, limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     return render_template("accounts/members.html", members=results[:PAGE_SIZE], query=query,
                            page=page, has_next=len(results) > PAGE_SIZE)
@@ -456,7 +456,7 @@ def _set_active(user_id: int, active: bool):
 @bp.route("/admin/audit")
 @admin_required
 def admin_audit():
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     entries = db.session.scalars(
         select(AuditLog).order_by(AuditLog.id.desc())
         .limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)
@@ -473,7 +473,7 @@ def admin_audit():
 def skills_directory():
     """Who can help me with…: listed members, by public name and skills only."""
     q = (request.args.get("q") or "").strip()[:60]
-    page = min(max(request.args.get("page", 1, type=int), 1), 1000)
+    page = page_arg()
     size = 30
     profiles = services.skills_directory(q, limit=size + 1, offset=(page - 1) * size)
     return render_template("accounts/skills_directory.html", profiles=profiles[:size], q=q,

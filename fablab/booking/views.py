@@ -19,7 +19,7 @@ from fablab.booking.forms import (BookingForm, ClosureForm, DecisionForm, Reason
                                   SlotForm)
 from fablab.booking.models import Booking, Closure, OpenSlot
 from fablab.core.errors import DomainError
-from fablab.core.forms import commit_or_refuse, flash_form_errors, show_error
+from fablab.core.forms import commit_or_refuse, flash_form_errors, id_arg, show_error
 from fablab.core.models import Site
 from fablab.core.permissions import staff_required
 from fablab.core.sites import active_sites
@@ -193,7 +193,7 @@ def _local(url: str) -> str | None:
 @bp.route("/bookings/day")
 @staff_required
 def day():
-    site = _site_or_default(request.args.get("site", type=int))
+    site = _site_or_default(id_arg("site"))
     the_day = parse_day(request.args.get("date"))
     if the_day is None:
         if request.args.get("date"):

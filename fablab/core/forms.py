@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash
+from flask import flash, request
 from flask_wtf import FlaskForm
 
 from fablab.core.errors import DomainError
@@ -19,6 +19,20 @@ def show_error(form: FlaskForm | None, error: DomainError) -> None:
         field.errors = [*list(field.errors or []), error.message]
     else:
         flash(error.message, "danger")
+
+
+MAX_ID = 2**31 - 1  # beyond any row's id; larger numbers overflow SQLite's INTEGER
+
+
+def id_arg(name: str) -> int | None:
+    """A row id from the query string; None when absent, malformed or out of range."""
+    value = request.args.get(name, type=int)
+    return value if value is not None and 0 < value <= MAX_ID else None
+
+
+def page_arg(limit: int = 1000) -> int:
+    """The ``page`` of the query string, between 1 and ``limit``."""
+    return min(max(request.args.get("page", 1, type=int), 1), limit)
 
 
 def commit_or_refuse(action: Callable[[], Any], success: Callable[[Any], str]) -> bool:

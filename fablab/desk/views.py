@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from fablab.accounts.models import Organisation, User
 from fablab.core import qr
 from fablab.core.errors import DomainError
-from fablab.core.forms import commit_or_refuse
+from fablab.core.forms import commit_or_refuse, id_arg
 from fablab.core.permissions import staff_required
 from fablab.core.timeutil import utcnow
 from fablab.desk import bp, services
@@ -216,7 +216,7 @@ def index():
     from fablab.desk.forms import WalkInForm
     from fablab.desk.visits import site_day
 
-    wanted = request.args.get("site", type=int)
+    wanted = id_arg("site")
     site = _desk_site(wanted)
     if site is None:
         return render_template("desk/today.html", today=None, sites=[])

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from fablab.accounts.models import User
 from fablab.core.errors import DomainError
-from fablab.core.forms import price_data, show_error, with_price_fields
+from fablab.core.forms import id_arg, page_arg, price_data, show_error, with_price_fields
 from fablab.core.models import Site
 from fablab.core.permissions import staff_required
 from fablab.core.sites import active_sites
@@ -44,8 +44,8 @@ def get_event_or_404(slug: str) -> Event:
 def index():
     kind = request.args.get("kind", "")
     audience = request.args.get("audience", "")
-    site_id = request.args.get("site", type=int)
-    page = min(max(request.args.get("page", 1, type=int), 1), 1000)
+    site_id = id_arg("site")
+    page = page_arg()
     events = services.upcoming_events(kind=kind if kind in EVENT_KINDS else None,
                                       audience=audience if audience in AUDIENCES else None,
                                       site_id=site_id, include_drafts=_is_staff(),

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from fablab.accounts.models import User
 from fablab.core.errors import DomainError
-from fablab.core.forms import commit_or_refuse, show_error
+from fablab.core.forms import commit_or_refuse, page_arg, show_error
 from fablab.core.models import Site
 from fablab.core.permissions import staff_required
 from fablab.core.storage import save_image
@@ -41,7 +41,7 @@ def catalogue():
     q = (request.args.get("q") or "").strip()[:100]
     category = request.args.get("category", "")[:60]
     status = request.args.get("status", "")
-    page = min(max(request.args.get("page", 1, type=int), 1), 1000)
+    page = page_arg()
     items = services.catalogue(q=q, category=category, status=status, staff=_is_staff(),
                                limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     has_next, items = len(items) > PAGE_SIZE, items[:PAGE_SIZE]

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from fablab.accounts.services import member_by_email_or_card
 from fablab.core.errors import DomainError
-from fablab.core.forms import flash_form_errors, price_data, show_error
+from fablab.core.forms import flash_form_errors, id_arg, price_data, show_error
 from fablab.core.models import Site
 from fablab.core.permissions import staff_required
 from fablab.core.sites import active_sites
@@ -41,7 +41,7 @@ def current_user_is_staff() -> bool:
 def index():
     kind = request.args.get("kind", "")
     category = request.args.get("category", "")
-    site_id = request.args.get("site", type=int)
+    site_id = id_arg("site")
     resources = services.list_resources(kind=kind if kind in RESOURCE_KINDS else None,
                                         site_id=site_id, category=category or None,
                                         include_inactive=current_user_is_staff())

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from fablab.core.errors import DomainError
-from fablab.core.forms import flash_form_errors, show_error
+from fablab.core.forms import flash_form_errors, page_arg, show_error
 from fablab.core.permissions import staff_required
 from fablab.extensions import db
 from fablab.machines.models import Resource
@@ -104,7 +104,7 @@ def gallery():
     tag = (request.args.get("tag") or "").strip()[:40]
     licence = request.args.get("licence", "")
     licence = licence if licence in LICENCES else ""
-    page = min(max(request.args.get("page", 1, type=int), 1), 1000)
+    page = page_arg()
     size = current_app.config["PROJECT_PAGE_SIZE"]
     projects = services.gallery(q=q, machine=machine, tag=tag, licence=licence,
                                 limit=size + 1, offset=(page - 1) * size)
