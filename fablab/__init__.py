@@ -112,6 +112,16 @@ def _sqlite_pragmas(dbapi_connection, connection_record):  # pragma: no cover - 
         cursor.close()
 
 
+def _may_be_logged_in() -> bool:
+    """Whether the request carries a log-in (session or remember-me cookie): without
+    one, loading the anonymous user is skipped (it is most of a feed poll's cost)."""
+    from flask import current_app
+
+    config = current_app.config
+    return config["SESSION_COOKIE_NAME"] in request.cookies or \
+        config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+
+
 def select_locale() -> str:
     from flask import current_app, has_request_context
 
@@ -119,7 +129,7 @@ def select_locale() -> str:
     if not has_request_context():  # a command (cron, CLI): the lab's language
         return current_app.config["DEFAULT_LOCALE"]
     # While the database is down, the user's row cannot be read: the request decides.
-    if not g.get("database_unavailable") and current_user and getattr(
+    if not g.get("database_unavailable") and _may_be_logged_in() and getattr(
             current_user, "is_authenticated", False):
         if current_user.locale in languages:
             return current_user.locale
@@ -197,13 +207,18 @@ def _register_security_headers(app: Flask) -> None:
         "frame-ancestors 'none'"
     )
 
+    headers = [("Content-Security-Policy", csp), ("X-Content-Type-Options", "nosniff"),
+               ("X-Frame-Options", "DENY"),
+               ("Referrer-Policy", "strict-origin-when-cross-origin"),
+               ("Permissions-Policy", "camera=(self), geolocation=()")]
+    if app.config["BASE_URL"].startswith("https://"):
+        headers.append(("Strict-Transport-Security", "max-age=31536000"))
+
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", csp)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=()")
-        if app.config["BASE_URL"].startswith("https://"):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # One pass over the answer's headers, not a lookup per header: Werkzeug's
+        # setdefault raises and catches an exception for each missing one.
+        present = {key.lower() for key in response.headers.keys()}
+        response.headers.extend([(key, value) for key, value in headers
+                                 if key.lower() not in present])
         return response

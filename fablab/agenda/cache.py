@@ -17,11 +17,16 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
+import weakref
 from collections import OrderedDict
 
 from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 CSRF_MARK = "csrf-mark-" + secrets.token_hex(16)
+_clock = time.monotonic  # a name of its own, for the tests
 
 
 class Rendered:
@@ -48,6 +53,86 @@ class Rendered:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+class RecentRow:
+    """The public validator's row, reused by a worker for ``ttl`` seconds.
+
+    Every anonymous agenda page and every feed poll needs it; asking the database
+    each time made a 304 cost three times a bare request. A change made through
+    this process forgets the row at once (``_forget_on_commit``); a change made by
+    another worker or server is seen within ``ttl`` (a second by default).
+    """
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._row: tuple | None = None
+        self._at = 0.0
+        self._lock = threading.Lock()
+        _ROWS.add(self)
+
+    def get(self, compute) -> tuple:
+        started = _clock()
+        with self._lock:
+            if self._row is not None and started - self._at < self.ttl:
+                return self._row
+        row = compute()
+        with self._lock:
+            # dated from before the query: the row is at most ``ttl`` older than the data
+            self._row, self._at = row, started
+        return row
+
+    def forget(self) -> None:
+        with self._lock:
+            self._row = None
+
+
+_ROWS: weakref.WeakSet[RecentRow] = weakref.WeakSet()  # every app's, in this process
+
+
+def public_row() -> RecentRow:
+    row = current_app.extensions.get("agenda_public_row")
+    if row is None:
+        row = current_app.extensions.setdefault(
+            "agenda_public_row", RecentRow(current_app.config.get("AGENDA_VALIDATOR_TTL", 1.0)))
+    return row
+
+
+# What the public validator counts: a flush touching one of these tables makes the
+# worker forget its row once the transaction commits.
+_PUBLIC_TABLES = frozenset({"events", "open_slots", "sites"})
+
+
+def _touches_public(instances) -> bool:
+    return any(getattr(getattr(type(obj), "__table__", None), "name", None) in _PUBLIC_TABLES
+               for obj in instances)
+
+
+@event.listens_for(Session, "after_flush")
+def _note_public_change(session, _flush_context) -> None:
+    if _touches_public(session.new) or _touches_public(session.dirty) or \
+            _touches_public(session.deleted):
+        session.info["agenda_public_changed"] = True
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_public_statement(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) in _PUBLIC_TABLES:
+            state.session.info["agenda_public_changed"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_on_commit(session) -> None:
+    if session.info.pop("agenda_public_changed", False):
+        for row in list(_ROWS):
+            row.forget()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_note(session) -> None:
+    session.info.pop("agenda_public_changed", None)
 
 
 def _caches() -> dict[str, Rendered]:

@@ -46,6 +46,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from fablab.accounts.models import User
+from fablab.agenda import cache
 from fablab.agenda.models import CalendarFeed, new_feed_token
 from fablab.booking.models import LIVE_STATUSES, Booking, OpenSlot
 from fablab.core.errors import DomainError
@@ -490,8 +491,9 @@ def _public_validator_statement():
 
 
 def public_validator(filters: Filters) -> Validator:
-    """One query: counts and latest changes of events, slots and sites."""
-    row = _validator_row(_public_validator_statement())
+    """One query: counts and latest changes of events, slots and sites (its row is
+    reused for a second by the worker: fablab/agenda/cache.py)."""
+    row = cache.public_row().get(lambda: _validator_row(_public_validator_statement()))
     return _validator("public", (filters,) + row)
 
 

@@ -58,8 +58,8 @@ def test_a_cached_page_runs_only_the_validator(app, client, create_event):
     rendered, _ = count_queries(app, client, "/agenda/week")
     cached, page = count_queries(app, client, "/agenda/week")
     assert "Atelier soudure" in page
-    selects = [s for s in cached if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 1 and len(cached) < len(rendered)
+    # the validator's row is reused for a second: a cached page asks the database nothing
+    assert cached == [] and len(rendered) > 0
 
 
 def test_the_language_and_the_filters_have_pages_of_their_own(app, client, create_event):

@@ -1,0 +1,103 @@
+"""The public validator's row is reused by a worker for a second (AGENDA_VALIDATOR_TTL,
+fablab/agenda/cache.py): a change made through this process is seen at once, a change
+made elsewhere (another worker or server) within the second."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text, update
+
+from fablab.agenda import cache
+from tests.events.conftest import local_day
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(cache, "_clock", lambda: now[0])
+    return now
+
+
+def etag(client, path="/agenda.ics"):
+    response = client.get(path)
+    assert response.status_code == 200
+    return response.headers["ETag"]
+
+
+def other_worker_renames(app, event_id: int, title: str) -> None:
+    """A write that never passes through this process's sessions: another server's."""
+    from fablab.extensions import db
+
+    with app.app_context():
+        with db.engine.begin() as connection:
+            connection.execute(
+                text("UPDATE events SET title = :title, sequence = sequence + 1, "
+                     "updated_at = CURRENT_TIMESTAMP WHERE id = :id"),
+                {"title": title, "id": event_id})
+
+
+def test_a_change_made_elsewhere_is_seen_within_the_second(app, client, create_event, clock):
+    event = create_event(title="Atelier soudure", day=local_day(1))
+    first = etag(client)
+    assert "Atelier soudure" in client.get("/agenda").get_data(as_text=True)
+    other_worker_renames(app, event.id, "Atelier brasure")
+    clock[0] += 0.5
+    assert etag(client) == first  # still the row read half a second ago
+    assert "Atelier soudure" in client.get("/agenda").get_data(as_text=True)  # the cached page
+    clock[0] += 0.6
+    assert etag(client) != first
+    assert "Atelier brasure" in client.get("/agenda").get_data(as_text=True)
+
+
+def test_a_change_made_through_this_process_is_seen_at_once(app, client, create_event, clock):
+    from fablab.events.models import Event
+    from fablab.extensions import db
+
+    event = create_event(title="Atelier soudure", day=local_day(1))
+    first = etag(client)
+    with app.app_context():  # a bulk statement, not a flushed object
+        db.session.execute(update(Event).where(Event.id == event.id)
+                           .values(title="Atelier brasure", sequence=Event.sequence + 1))
+        db.session.commit()
+    second = etag(client)
+    assert second != first
+    assert "Atelier brasure" in client.get("/agenda").get_data(as_text=True)
+    with app.app_context():  # a flushed object
+        row = db.session.get(Event, event.id)
+        row.status = "cancelled"
+        row.sequence += 1
+        db.session.commit()
+    assert etag(client) not in (first, second)
+
+
+def test_a_rolled_back_change_keeps_the_row(app, client, create_event, clock):
+    from fablab.events.models import Event
+    from fablab.extensions import db
+
+    create_event(title="Atelier soudure", day=local_day(1))
+    etag(client)
+    queries = []
+    with app.app_context():
+        event = db.session.scalar(select(Event))
+        event.title = "Atelier brasure"
+        db.session.flush()
+        db.session.rollback()
+        from sqlalchemy import event as sa_event
+
+        sa_event.listen(db.engine, "before_cursor_execute",
+                        lambda *args: queries.append(args[2]))
+    client.get("/agenda.ics")
+    assert not [q for q in queries if "count" in q.lower()]  # the row was not forgotten
+
+
+def test_without_a_ttl_every_answer_asks_the_database(make_app, create_event):
+    from fablab.extensions import db
+
+    app = make_app(AGENDA_VALIDATOR_TTL=0)
+    client = app.test_client()
+    create_event(title="Atelier soudure", day=local_day(1))
+    first = etag(client)
+    with app.app_context():
+        event_id = db.session.execute(text("SELECT id FROM events")).scalar_one()
+    other_worker_renames(app, event_id, "Atelier brasure")
+    assert etag(client) != first
