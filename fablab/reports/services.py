@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from sqlalchemy import Date, and_, case, cast, distinct, func, or_, select
+from sqlalchemy.orm import aliased
 
 from fablab.booking.models import Booking, OpenSlot
 from fablab.core.errors import DomainError
@@ -205,6 +207,13 @@ def _age_group(birth_year_col, year: int):
                 (age < 26, "18-25"), (age < 60, "26-59"), else_="60+")
 
 
+def _towns_order(item: tuple[str, int]) -> tuple:
+    """Towns by number of people, "not given" last, ties by name without accents."""
+    town, count = item
+    plain = unicodedata.normalize("NFKD", town).encode("ascii", "ignore").decode().casefold()
+    return (town == "", -count, plain, town)
+
+
 def _int(value) -> int:
     return int(value or 0)
 
@@ -225,9 +234,8 @@ def visits_figures(period: Period) -> dict:
     if period.site is not None:
         where.append(Visit.site_id == period.site_id)
     walk_in = Visit.source == "walk_in"
-    total, members, children, walk_ins = db.session.execute(
-        select(func.count(Visit.id), func.count(distinct(Visit.member_id)),
-               func.count(distinct(Visit.child_id)), func.sum(case((walk_in, 1), else_=0)))
+    members, children = db.session.execute(
+        select(func.count(distinct(Visit.member_id)), func.count(distinct(Visit.child_id)))
         .where(*where)).one()
     # Grouped by day in SQL (an index-ordered scan, no date function per row), then the
     # at most 366 days a year are summed into months.
@@ -241,19 +249,24 @@ def visits_figures(period: Period) -> dict:
         entry[0] += _int(count)
         entry[1] += _int(anon)
     by_month = [(key, c, a) for key, (c, a) in months_sum.items()]
-    reason = func.coalesce(Visit.reason, "")
-    by_reason = db.session.execute(
-        select(reason, func.count(Visit.id)).where(*where).group_by(reason)
-        .order_by(func.count(Visit.id).desc())).all()
-    age = func.coalesce(Visit.age_group, "")
-    by_age = db.session.execute(
-        select(age, func.count(Visit.id)).where(*where, walk_in).group_by(age)
-        .order_by(age)).all()
-    commune = Visit.commune
-    by_commune = db.session.execute(
-        select(commune, func.count(Visit.id)).where(*where, walk_in).group_by(commune)
-        .order_by(case((commune == "", 1), else_=0), func.count(Visit.id).desc(),
-                  commune)).all()
+    total = sum(c for _key, c, _a in by_month)
+    walk_ins = sum(a for _key, _c, a in by_month)
+    # The breakdowns in one pass: a few hundred groups at most, summed here.
+    groups = db.session.execute(
+        select(Visit.source, func.coalesce(Visit.reason, ""), func.coalesce(Visit.age_group, ""),
+               func.coalesce(Visit.commune, ""), func.count(Visit.id))
+        .where(*where).group_by(Visit.source, Visit.reason, Visit.age_group, Visit.commune)).all()
+    by_reason_sum: dict[str, int] = {}
+    by_age_sum: dict[str, int] = {}
+    by_commune_sum: dict[str, int] = {}
+    for source, reason, age, commune, count in groups:
+        by_reason_sum[reason] = by_reason_sum.get(reason, 0) + count
+        if source == "walk_in":
+            by_age_sum[age] = by_age_sum.get(age, 0) + count
+            by_commune_sum[commune] = by_commune_sum.get(commune, 0) + count
+    by_reason = sorted(by_reason_sum.items(), key=lambda kv: (-kv[1], kv[0]))
+    by_age = sorted(by_age_sum.items())
+    by_commune = sorted(by_commune_sum.items(), key=_towns_order)
     people = _int(members) + _int(children) + _int(walk_ins)
     months = [(key, _int(count), _int(anon)) for key, count, anon in by_month]
     return {
@@ -292,30 +305,40 @@ def short_month_label(key: str) -> str:
         return key or ""
 
 
+_FIRST = aliased(Membership)
+
+
 def members_figures(period: Period) -> dict:
     """Members with a membership during the period (memberships belong to no site)."""
     overlapping = [Membership.starts_on <= period.end, Membership.ends_on >= period.start]
-    members = db.session.scalar(
-        select(func.count(distinct(Membership.member_id))).where(*overlapping))
-    first = (select(Membership.member_id, func.min(Membership.starts_on).label("first_day"))
-             .group_by(Membership.member_id).subquery())
-    new = db.session.scalar(select(func.count()).select_from(first).where(
-        first.c.first_day >= period.start, first.c.first_day <= period.end))
+    # A member's first membership starts in the period: no earlier one exists.
+    earlier = select(Membership.id).where(
+        Membership.member_id == _FIRST.member_id, Membership.starts_on < _FIRST.starts_on)
+    new = db.session.scalar(
+        select(func.count(distinct(_FIRST.member_id))).where(
+            _FIRST.starts_on >= period.start, _FIRST.starts_on <= period.end,
+            ~earlier.exists()))
     by_tariff = db.session.execute(
         select(Tariff.code, Tariff.name, func.count(distinct(Membership.member_id)))
         .join(Membership, Membership.tariff_id == Tariff.id).where(*overlapping)
         .group_by(Tariff.id, Tariff.code, Tariff.name, Tariff.position)
         .order_by(Tariff.position, Tariff.name)).all()
+    # Each member has one age group and one home town: the members counted once per
+    # (age group, town) give the total and both breakdowns, summed here.
     member_ids = select(Membership.member_id).where(*overlapping).distinct().subquery()
     age = _age_group(User.birth_year, period.end.year)
-    by_age = db.session.execute(
-        select(age, func.count(User.id)).join(member_ids, member_ids.c.member_id == User.id)
-        .group_by(age).order_by(age)).all()
-    by_commune = db.session.execute(
-        select(User.commune, func.count(User.id))
-        .join(member_ids, member_ids.c.member_id == User.id)
-        .group_by(User.commune).order_by(case((User.commune == "", 1), else_=0),
-                                          func.count(User.id).desc(), User.commune)).all()
+    commune = func.coalesce(User.commune, "")
+    groups = db.session.execute(
+        select(age, commune, func.count(User.id))
+        .join(member_ids, member_ids.c.member_id == User.id).group_by(age, commune)).all()
+    members = sum(count for _age, _commune, count in groups)
+    by_age_sum: dict[str, int] = {}
+    by_commune_sum: dict[str, int] = {}
+    for age_group, town, count in groups:
+        by_age_sum[age_group] = by_age_sum.get(age_group, 0) + count
+        by_commune_sum[town] = by_commune_sum.get(town, 0) + count
+    by_age = sorted(by_age_sum.items())
+    by_commune = sorted(by_commune_sum.items(), key=_towns_order)
     return {
         "members": _int(members), "new": _int(new),
         "tables": [
@@ -342,10 +365,12 @@ def machines_figures(period: Period) -> dict:
     hours = _hours(Booking.starts_at, Booking.ends_at)
     used = Booking.checked_in_at.is_not(None)
     past = Booking.ends_at <= utcnow()
-    machines = select(Resource.id).where(Resource.kind == "machine")
+    machines = [Resource.kind == "machine"]
     if period.site is not None:
-        machines = machines.where(Resource.site_id == period.site_id)
-    # Summed per resource over the bookings' covering index, then named.
+        machines.append(Resource.site_id == period.site_id)
+    # Summed per resource over the bookings' covering index (ix_bookings_report: no
+    # filter on the resource, which would lead the planners to a narrower index and a
+    # table read per booking), then joined to the machines asked for and named.
     per_resource = (
         select(Booking.resource_id.label("resource_id"), func.count(Booking.id).label("n"),
                func.sum(hours).label("booked"),
@@ -353,12 +378,12 @@ def machines_figures(period: Period) -> dict:
                func.sum(case((past, 1), else_=0)).label("past"),
                func.sum(case((Booking.no_show.is_(True), 1), else_=0)).label("no_shows"))
         .where(Booking.status == "confirmed", Booking.starts_at >= period.start_utc,
-               Booking.starts_at < period.end_utc, Booking.resource_id.in_(machines))
+               Booking.starts_at < period.end_utc)
         .group_by(Booking.resource_id).subquery())
     rows = db.session.execute(
         select(Resource.name, per_resource.c.n, per_resource.c.booked, per_resource.c.used,
                per_resource.c.past, per_resource.c.no_shows)
-        .join(per_resource, per_resource.c.resource_id == Resource.id)
+        .join(per_resource, per_resource.c.resource_id == Resource.id).where(*machines)
         .order_by(Resource.name, Resource.id)).all()
     table_rows, totals = [], [0, 0.0, 0.0, 0, 0]
     for name, count, booked, used_hours, past_count, no_shows in rows:
@@ -401,13 +426,21 @@ def events_figures(period: Period) -> dict:
                func.sum(func.coalesce(regs.c.attended, 0)),
                func.sum(func.coalesce(regs.c.promoted, 0)))
 
-    def grouped(key):
-        return db.session.execute(
-            select(key, *columns).outerjoin(regs, regs.c.event_id == Event.id).where(*where)
-            .group_by(key).order_by(key)).all()
+    # One pass grouped by kind and audience; the totals and both breakdowns are sums.
+    groups = db.session.execute(
+        select(Event.kind, Event.audience, *columns)
+        .outerjoin(regs, regs.c.event_id == Event.id).where(*where)
+        .group_by(Event.kind, Event.audience)).all()
 
-    total = db.session.execute(
-        select(*columns).outerjoin(regs, regs.c.event_id == Event.id).where(*where)).one()
+    def summed(position: int) -> list[tuple]:
+        sums: dict[str, list[int]] = {}
+        for group in groups:
+            values = sums.setdefault(group[position], [0] * len(columns))
+            for i, value in enumerate(group[2:]):
+                values[i] += _int(value)
+        return [(key, *values) for key, values in sorted(sums.items())]
+
+    total = [sum(_int(group[2 + i]) for group in groups) for i in range(len(columns))]
     headers = [_("Events"), _("Seats offered"), _("Registrations"), _("Attendance"),
                _("Fill rate (%)"), _("Waiting-list promotions")]
 
@@ -415,9 +448,8 @@ def events_figures(period: Period) -> dict:
         count, seats, confirmed, attended, promoted = (_int(v) for v in values)
         return [label, count, seats, confirmed, attended, _rate(confirmed, seats), promoted]
 
-    by_kind = [row(str(KIND_LABELS.get(k, k)), rest) for k, *rest in grouped(Event.kind)]
-    by_audience_rows = grouped(Event.audience)
-    by_audience = [row(str(AUDIENCE_LABELS.get(a, a)), rest) for a, *rest in by_audience_rows]
+    by_kind = [row(str(KIND_LABELS.get(k, k)), rest) for k, *rest in summed(0)]
+    by_audience = [row(str(AUDIENCE_LABELS.get(a, a)), rest) for a, *rest in summed(1)]
     totals = row(_("Total"), total)
     return {
         "events": totals[1], "seats": totals[2], "registrations": totals[3],
@@ -439,10 +471,11 @@ def lending_figures(period: Period, today: date | None = None) -> dict:
         where.append(Item.site_id == period.site_id)
     late = or_(and_(Loan.returned_at.is_not(None), _date_of(Loan.returned_at) > Loan.due_on),
                and_(Loan.returned_at.is_(None), Loan.due_on < today))
-    count, borrowers, late_count = db.session.execute(
-        select(func.count(Loan.id), func.count(distinct(Loan.member_id)),
-               func.sum(case((late, 1), else_=0)))
-        .join(Item, Item.id == Loan.item_id).where(*where)).one()
+    totals = select(func.count(Loan.id), func.count(distinct(Loan.member_id)),
+                    func.sum(case((late, 1), else_=0)))
+    if period.site is not None:  # the item tells the site
+        totals = totals.join(Item, Item.id == Loan.item_id)
+    count, borrowers, late_count = db.session.execute(totals.where(*where)).one()
     top = db.session.execute(
         select(Item.code, Item.name, func.count(Loan.id))
         .join(Item, Item.id == Loan.item_id).where(*where)
