@@ -75,6 +75,12 @@ class DefaultConfig:
     PROJECT_MAX_TOTAL_BYTES = 100 * 1024 * 1024
     PROJECT_MAX_FILES = 40
     PROJECT_PAGE_SIZE = 24
+    # Public agenda pages and feeds: seconds a worker reuses the public validator's row
+    # (a change made through another worker or server is seen within that time; 0: read
+    # it on every request). Rendered pages and feeds are kept per worker by ETag.
+    AGENDA_VALIDATOR_TTL = 1.0
+    AGENDA_RENDERED_CACHE = True
+
     # Skills directory: messages a member may send to listed members per 24 hours.
     SKILL_MESSAGES_PER_DAY = 5
     SKILL_MESSAGE_RATE_LIMIT = "5 per hour"

@@ -486,7 +486,7 @@ def _public_validator_statement():
     events = _events_aggregate(Event.status.in_(("published", "cancelled")))
     slots = select(func.count(OpenSlot.id), func.max(OpenSlot.created_at),
                    func.max(OpenSlot.cancelled_at))
-    sites = select(func.count(Site.id), func.max(Site.created_at))
+    sites = select(func.count(Site.id), func.max(Site.updated_at))
     return _one_row_statement(events, slots, sites)
 
 
@@ -506,8 +506,9 @@ def machine_validator(resource: Resource) -> Validator:
         func.sum(_live_case(Booking.status.in_(LIVE_STATUSES))),
         func.sum(_live_case(Booking.status == "confirmed"))).where(
         Booking.resource_id == resource.id)
+    site = select(Site.updated_at).where(Site.id == resource.site_id)
     return _validator("machine", (resource.id, resource.name, resource.slug)
-                      + _one_row(slots, bookings))
+                      + _one_row(slots, bookings, site))
 
 
 def _live_case(condition):

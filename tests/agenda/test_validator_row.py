@@ -101,3 +101,24 @@ def test_without_a_ttl_every_answer_asks_the_database(make_app, create_event):
         event_id = db.session.execute(text("SELECT id FROM events")).scalar_one()
     other_worker_renames(app, event_id, "Atelier brasure")
     assert etag(client) != first
+
+
+def test_a_site_moving_gives_new_etags_for_the_public_and_machine_feeds(
+        app, client, create_event, site):
+    from fablab.core.models import Site
+    from fablab.extensions import db
+    from fablab.machines.models import Resource
+
+    create_event(title="Atelier soudure", day=local_day(1))
+    with app.app_context():
+        machine = Resource(site_id=site.id, kind="machine", name="Découpe laser",
+                           slug="decoupe-laser")
+        db.session.add(machine)
+        db.session.commit()
+    public, machine_feed = etag(client), etag(client, "/machines/decoupe-laser.ics")
+    with app.app_context():
+        db.session.get(Site, site.id).address = "12 rue Neuve, 69100 Villeurbanne"
+        db.session.commit()
+    assert etag(client) != public
+    assert etag(client, "/machines/decoupe-laser.ics") != machine_feed
+    assert "12 rue Neuve" in client.get("/agenda.ics").get_data(as_text=True)
