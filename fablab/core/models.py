@@ -26,7 +26,8 @@ class Site(TimestampMixin, db.Model):
     opening_hours: Mapped[str] = mapped_column(Text, default="")
     is_active: Mapped[bool] = mapped_column(default=True)
     # Read by the public agenda's validator: the feeds show a site's name and address.
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime, default=utcnow,
+                                                          onupdate=utcnow)
 
     def __repr__(self) -> str:
         return f"<Site {self.slug}>"

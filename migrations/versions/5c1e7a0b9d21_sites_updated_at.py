@@ -18,12 +18,11 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('sites', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True))
+    # A plain ADD COLUMN, nullable: SQLite cannot add a NOT NULL column without a
+    # constant default, and rebuilding the table (batch mode) fails on the foreign keys
+    # that point at sites. Every row gets a value here and from the model afterwards.
+    op.add_column('sites', sa.Column('updated_at', sa.DateTime(timezone=True), nullable=True))
     op.execute("UPDATE sites SET updated_at = created_at")
-    with op.batch_alter_table('sites', schema=None) as batch_op:
-        batch_op.alter_column('updated_at', existing_type=sa.DateTime(timezone=True),
-                              nullable=False)
 
 
 def downgrade():

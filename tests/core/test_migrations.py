@@ -35,3 +35,31 @@ def test_migrations_go_down_and_up_again(tmp_path):
         from fablab.extensions import db
 
         assert "users" in db.inspect(db.engine).get_table_names()
+
+
+def test_sites_updated_at_is_added_to_a_database_with_sites_in_use(tmp_path):
+    """A lab upgrading its SQLite file: sites referenced by machines and events get
+    their updated_at (the table is altered in place, not rebuilt under foreign keys)."""
+    from sqlalchemy import text
+
+    app = create_app(base_config(f"sqlite:///{tmp_path / 'lab.sqlite'}"))
+    with app.app_context():
+        from fablab.extensions import db
+
+        upgrade(revision="f98880d6d244")
+        with db.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO sites (id, name, slug, address, timezone, opening_hours, "
+                "is_active, created_at) VALUES (1, 'Fablab', 'fablab', '', 'Europe/Paris', "
+                "'', 1, '2025-01-02 10:00:00.000000')"))
+            connection.execute(text(
+                "INSERT INTO resources (site_id, kind, name, slug, category, summary, "
+                "description, safety_notes, status, status_reason, granularity_minutes, "
+                "min_duration_minutes, max_duration_minutes, requires_approval, active, "
+                "created_at) VALUES (1, 'machine', 'Laser', 'laser', '', '', '', '', "
+                "'available', '', 30, 30, 240, 0, 1, '2025-01-02 10:00:00.000000')"))
+        upgrade()
+        with db.engine.connect() as connection:
+            row = connection.execute(text("SELECT created_at, updated_at FROM sites")).one()
+            machines = connection.execute(text("SELECT count(*) FROM resources")).scalar()
+    assert row[1] == row[0] and machines == 1
