@@ -46,32 +46,16 @@ What holds (tests/bench/test_dataset.py checks it with SQL):
   tags, machines and numbered revisions, the last one the project as it is;
   authors have a public name; one member in twenty lists skills.
 
-Adding a domain (the desk ``visits`` of issue 8)
-------------------------------------------------
+Adding a domain
+---------------
 The generator is the list :data:`STEPS` of functions ``step(ds: Dataset)``,
 run in order on one connection. Each step reads what the earlier ones left in
 the :class:`Dataset` (``ds.sites``, ``ds.members``, ``ds.staff``,
 ``ds.events``, ``ds.size``, ``ds.rng``, ``ds.now``, ``ds.today``) and writes
 with ``ds.insert(table, rows)``, taking ids from ``ds.next_id(table)``.
-:func:`step_projects_and_skills` (issue 6, merged from main) is one such step.
-The visits' target is already in :class:`Size` (``visits``). To add them:
-
-    def step_visits(ds: Dataset) -> None:
-        from fablab.desk.models import Visit
-        rows = []
-        for n in range(ds.size.visits):
-            site = ds.rng.choice(ds.sites)
-            day = ds.start + timedelta(days=ds.rng.randint(0, (ds.today - ds.start).days))
-            member = ds.pick_member(site, day)          # active that day, or None
-            rows.append({"id": ds.next_id(Visit.__table__), "site_id": site.id,
-                         "member_id": member.id if member else None,
-                         "at": ds.local(day, 15, 0, site), ...})
-        ds.insert(Visit.__table__, rows)
-
-    STEPS.append(step_visits)
-
-(Visits could also follow the check-ins of bookings and the attendance of
-events, which the earlier steps know.)
+:func:`step_projects_and_skills` (issue 6) and :func:`step_visits` (the desk's
+visits, issue 8: members' visits follow their check-ins and attendance, plus
+walk-in visitors) are two such steps; a new domain adds its own to ``STEPS``.
 
 ``ds.pick_member(site, day)`` returns an active member of the site (membership
 covering ``day``), or None when it finds none quickly (skip the row then);
