@@ -54,8 +54,8 @@ the :class:`Dataset` (``ds.sites``, ``ds.members``, ``ds.staff``,
 ``ds.events``, ``ds.size``, ``ds.rng``, ``ds.now``, ``ds.today``) and writes
 with ``ds.insert(table, rows)``, taking ids from ``ds.next_id(table)``.
 :func:`step_projects_and_skills` (issue 6) and :func:`step_visits` (the desk's
-visits, issue 8: members' visits follow their check-ins and attendance, plus
-walk-in visitors) are two such steps; a new domain adds its own to ``STEPS``.
+visits, issue 8: active members of the site on the day, and walk-in visitors)
+are two such steps; a new domain adds its own to ``STEPS``.
 
 ``ds.pick_member(site, day)`` returns an active member of the site (membership
 covering ``day``), or None when it finds none quickly (skip the row then);
