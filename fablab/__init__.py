@@ -144,6 +144,9 @@ def select_locale() -> str:
 
 
 def _init_extensions(app: Flask) -> None:
+    from fablab.core.sessions import CookieSessionInterface
+
+    app.session_interface = CookieSessionInterface()
     db.init_app(app)
     # Runs before Flask-SQLAlchemy's own clean-up (teardowns run in reverse order).
     app.teardown_appcontext(_release_session)

@@ -68,6 +68,7 @@ class RecentRow:
         self.ttl = ttl
         self._row: tuple | None = None
         self._at = 0.0
+        self._forgotten = 0  # counts forget() calls
         self._lock = threading.Lock()
         _ROWS.add(self)
 
@@ -76,15 +77,19 @@ class RecentRow:
         with self._lock:
             if self._row is not None and started - self._at < self.ttl:
                 return self._row
+            forgotten = self._forgotten
         row = compute()
         with self._lock:
-            # dated from before the query: the row is at most ``ttl`` older than the data
-            self._row, self._at = row, started
+            # Dated from before the query: the row is at most ``ttl`` older than the data.
+            # Not kept if a commit made it forget while the query ran (it may predate it).
+            if forgotten == self._forgotten:
+                self._row, self._at = row, started
         return row
 
     def forget(self) -> None:
         with self._lock:
             self._row = None
+            self._forgotten += 1
 
 
 _ROWS: weakref.WeakSet[RecentRow] = weakref.WeakSet()  # every app's, in this process

@@ -122,3 +122,15 @@ def test_a_site_moving_gives_new_etags_for_the_public_and_machine_feeds(
     assert etag(client) != public
     assert etag(client, "/machines/decoupe-laser.ics") != machine_feed
     assert "12 rue Neuve" in client.get("/agenda.ics").get_data(as_text=True)
+
+
+def test_a_row_read_while_a_commit_made_it_forget_is_not_kept(clock):
+    row = cache.RecentRow(ttl=60)
+
+    def read_while_someone_commits():
+        row.forget()  # a commit in another thread, while this query runs
+        return ("before the commit",)
+
+    assert row.get(read_while_someone_commits) == ("before the commit",)
+    assert row.get(lambda: ("after the commit",)) == ("after the commit",)
+    assert row.get(lambda: ("not asked",)) == ("after the commit",)
