@@ -35,6 +35,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_template_helpers(app)
     _register_security_headers(app)
+    from fablab.agenda.polls import FeedPolls
+
+    app.wsgi_app = FeedPolls(app.wsgi_app)  # inside ProxyFix: it sees the client's host
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

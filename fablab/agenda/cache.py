@@ -86,6 +86,13 @@ class RecentRow:
                 self._row, self._at = row, started
         return row
 
+    def current(self) -> tuple | None:
+        """The row if it is still to be reused, without computing one."""
+        with self._lock:
+            if self._row is not None and _clock() - self._at < self.ttl:
+                return self._row
+            return None
+
     def forget(self) -> None:
         with self._lock:
             self._row = None

@@ -434,6 +434,9 @@ def personal_entries(user: User, start: datetime, end: datetime) -> list[Entry]:
 class Validator:
     etag: str
     last_modified: datetime
+    # the worker's reused row it was computed from (public validator only): a feed poll
+    # may be answered before Flask while that row is current (fablab/agenda/polls.py)
+    row: tuple | None = field(default=None, compare=False)
 
 
 def _validator(kind: str, parts: tuple) -> Validator:
@@ -494,7 +497,9 @@ def public_validator(filters: Filters) -> Validator:
     """One query: counts and latest changes of events, slots and sites (its row is
     reused for a second by the worker: fablab/agenda/cache.py)."""
     row = cache.public_row().get(lambda: _validator_row(_public_validator_statement()))
-    return _validator("public", (filters,) + row)
+    validator = _validator("public", (filters,) + row)
+    validator.row = row
+    return validator
 
 
 def machine_validator(resource: Resource) -> Validator:

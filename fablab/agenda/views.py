@@ -16,7 +16,7 @@ from flask_wtf.csrf import generate_csrf
 from werkzeug.exceptions import BadRequest
 from werkzeug.http import http_date, quote_etag
 
-from fablab.agenda import bp, cache, ics, services
+from fablab.agenda import bp, cache, ics, polls, services
 from fablab.agenda.services import AGENDA_KINDS, OPEN_LAB, AgendaError
 from fablab.booking.models import Booking
 from fablab.core.sites import active_sites
@@ -179,6 +179,8 @@ def feed_response(validator: services.Validator, build, filename: str,
 def public_feed():
     filters = _filters()
     validator = services.public_validator(filters)
+    if cache.enabled():
+        polls.remember(request.environ, cache.public_row(), validator.row, validator.etag)
 
     def build() -> bytes:
         start, end = services.feed_window()
