@@ -17,6 +17,10 @@ from fablab.machines.models import Training
 
 
 def load_events_demo(site, staff, member, people) -> None:
+    from fablab.accounts.services import save_public_profile
+
+    # the name the animator chose for the public event pages
+    save_public_profile(staff, "Samir (équipe du fablab)", "", in_directory=False)
     zone = ZoneInfo(site.timezone)
     today = local_today()
     season_end = date(today.year + (1 if today.month >= 9 else 0), 6, 30)

@@ -91,8 +91,16 @@ def event_by_slug(slug: str) -> Event | None:
     return db.session.scalar(
         select(Event).where(Event.slug == slug)
         .options(joinedload(Event.site), joinedload(Event.room), joinedload(Event.series),
-                 selectinload(Event.animators), selectinload(Event.trainings),
+                 selectinload(Event.animators).joinedload(User.public_profile),
+                 selectinload(Event.trainings),
                  selectinload(Event.prices).joinedload(EventPrice.tariff)))
+
+
+def public_animator_names(event: Event) -> list[str]:
+    """The names the animators chose to show the public (their public profile). An
+    animator without one is not named: a public page never carries a member's own name."""
+    return [animator.public_profile.display_name for animator in event.animators
+            if animator.public_profile is not None and animator.anonymised_at is None]
 
 
 def registrations_of(event: Event, live_only: bool = True) -> list[Registration]:
