@@ -19,7 +19,7 @@ from fablab.accounts.forms import (ChangePasswordForm, ChildForm, ConfirmForm,
                                    OrganisationMemberForm, ProfileForm, RegisterForm, RoleForm)
 from fablab.accounts.models import Organisation, User
 from fablab.core.errors import DomainError
-from fablab.core.forms import flash_form_errors, page_arg, show_error
+from fablab.core.forms import commit_or_refuse, flash_form_errors, page_arg, show_error
 from fablab.core.models import AuditLog
 from fablab.core.permissions import admin_required, staff_required
 from fablab.core.views import safe_next
@@ -41,16 +41,12 @@ def register():
     if form.validate_on_submit():
         from flask_babel import get_locale
 
-        try:
-            services.register(form.name.data, form.email.data, form.password.data,
-                              locale=str(get_locale()))
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Welcome! We have sent you an e-mail: follow its link to confirm "
-                    "your address, then log in."), "success")
+        if commit_or_refuse(
+                lambda: services.register(form.name.data, form.email.data, form.password.data,
+                                          locale=str(get_locale())),
+                lambda _user: _("Welcome! We have sent you an e-mail: follow its link to "
+                                "confirm your address, then log in."),
+                refused=lambda error: show_error(form, error)):
             return redirect(url_for("accounts.login"))
     return render_template("accounts/register.html", form=form)
 
@@ -129,14 +125,9 @@ def reset_password(token: str):
         return redirect(url_for("accounts.request_reset"))
     form = NewPasswordForm()
     if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your password is changed. You can log in."), "success")
+        if commit_or_refuse(lambda: services.reset_password(token, form.password.data),
+                            lambda _user: _("Your password is changed. You can log in."),
+                            refused=lambda error: show_error(form, error)):
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form)
 
@@ -163,15 +154,11 @@ def account():
 def edit_profile():
     form = ProfileForm(obj=current_user)
     if form.validate_on_submit():
-        try:
-            services.update_profile(current_user, **{
-                name: form[name].data for name in services.PROFILE_FIELDS})
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your profile is saved."), "success")
+        if commit_or_refuse(
+                lambda: services.update_profile(current_user, **{
+                    name: form[name].data for name in services.PROFILE_FIELDS}),
+                lambda _done: _("Your profile is saved."),
+                refused=lambda error: show_error(form, error)):
             return redirect(url_for("accounts.account"))
     return render_template("accounts/profile.html", form=form)
 
@@ -181,15 +168,11 @@ def edit_profile():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            services.change_password(current_user, form.current_password.data,
-                                     form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your password is changed."), "success")
+        if commit_or_refuse(
+                lambda: services.change_password(current_user, form.current_password.data,
+                                                 form.password.data),
+                lambda _done: _("Your password is changed."),
+                refused=lambda error: show_error(form, error)):
             return redirect(url_for("accounts.account"))
     return render_template("accounts/password.html", form=form)
 
@@ -199,14 +182,9 @@ def change_password():
 def add_child():
     form = ChildForm()
     if form.validate_on_submit():
-        try:
-            child = services.add_child(current_user, form.first_name.data, form.birth_year.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(None, error)
-        else:
-            db.session.commit()
-            flash(_("%(name)s is added to your account.", name=child.first_name), "success")
+        commit_or_refuse(
+            lambda: services.add_child(current_user, form.first_name.data, form.birth_year.data),
+            lambda child: _("%(name)s is added to your account.", name=child.first_name))
     else:
         flash_form_errors(form)
     return redirect(url_for("accounts.account") + "#children")
@@ -361,15 +339,11 @@ def add_organisation_member(organisation_id: int):
     form = OrganisationMemberForm()
     if form.validate_on_submit():
         member = services.member_by_email_or_card(form.member.data)
-        try:
-            services.add_organisation_member(current_user, organisation, member,
-                                             form.responsible.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("%(name)s now belongs to the organisation.", name=member.name), "success")
+        if commit_or_refuse(
+                lambda: services.add_organisation_member(current_user, organisation, member,
+                                                         form.responsible.data),
+                lambda _done: _("%(name)s now belongs to the organisation.", name=member.name),
+                refused=lambda error: show_error(form, error)):
             return redirect(url_for("accounts.organisation", organisation_id=organisation.id))
     return render_template("accounts/organisation.html", organisation=organisation, form=form,
                            confirm_form=ConfirmForm()), 400
@@ -412,14 +386,8 @@ def admin_set_role(user_id: int):
     user = db.get_or_404(User, user_id)
     form = RoleForm()
     if form.validate_on_submit():
-        try:
-            services.set_role(current_user, user, form.role.data)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            flash(_("The role of %(name)s is changed.", name=user.name), "success")
+        commit_or_refuse(lambda: services.set_role(current_user, user, form.role.data),
+                         lambda _done: _("The role of %(name)s is changed.", name=user.name))
     else:
         flash_form_errors(form)
     return redirect(url_for("accounts.member", user_id=user.id))
@@ -441,15 +409,9 @@ def _set_active(user_id: int, active: bool):
     user = db.get_or_404(User, user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.set_active(current_user, user, active)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("The account is reactivated.") if active else _("The account is deactivated."),
-              "success")
+    commit_or_refuse(lambda: services.set_active(current_user, user, active),
+                     lambda _done: _("The account is reactivated.") if active
+                     else _("The account is deactivated."))
     return redirect(url_for("accounts.member", user_id=user.id))
 
 
@@ -542,14 +504,10 @@ def skills_member(user_id: int):
         abort(404)
     form = SkillMessageForm()
     if current_user.is_authenticated and form.validate_on_submit():
-        try:
-            services.send_skill_message(current_user, user_id, form.body.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your message is sent: they will answer you by e-mail."), "success")
+        if commit_or_refuse(
+                lambda: services.send_skill_message(current_user, user_id, form.body.data),
+                lambda _done: _("Your message is sent: they will answer you by e-mail."),
+                refused=lambda error: show_error(form, error)):
             return redirect(url_for("accounts.skills_member", user_id=user_id))
     return render_template("accounts/skills_member.html", profile=profile, form=form,
                            levels=services.skill_level_labels())

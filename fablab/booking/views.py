@@ -122,19 +122,13 @@ def book(slug: str):
         by=current_user if member.id != current_user.id or current_user.is_staff else None,
         organisation_id=form.organisation_id.data or None, purpose=form.purpose.data or "",
         override=bool(form.override.data))
-    try:
-        booking = services.book(request_)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    if not commit_or_refuse(lambda: services.book(request_), lambda booking: (
+            _("Your request is sent: the staff will answer by e-mail.")
+            if booking.status == "pending" else
+            _("Booked: %(name)s on %(day)s from %(start)s to %(end)s.", name=resource.name,
+              day=format_date(form.day.data, "full"), start=form.start.data.strftime("%H:%M"),
+              end=form.end.data.strftime("%H:%M")))):
         return _back_to_resource(resource, form.day.data, form)
-    db.session.commit()
-    if booking.status == "pending":
-        flash(_("Your request is sent: the staff will answer by e-mail."), "success")
-    else:
-        flash(_("Booked: %(name)s on %(day)s from %(start)s to %(end)s.", name=resource.name,
-                day=format_date(form.day.data, "full"), start=form.start.data.strftime("%H:%M"),
-                end=form.end.data.strftime("%H:%M")), "success")
     if member.id != current_user.id:
         return redirect(url_for("booking.day", site=resource.site_id,
                                 date=form.day.data.isoformat()))
@@ -163,14 +157,8 @@ def _booking_or_404(booking_id: int) -> Booking:
 def cancel(booking_id: int):
     booking = _booking_or_404(booking_id)
     form = ReasonForm()
-    try:
-        services.cancel(booking, current_user, form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("The booking is cancelled."), "success")
+    commit_or_refuse(lambda: services.cancel(booking, current_user, form.reason.data or ""),
+                     lambda _done: _("The booking is cancelled."))
     if current_user.is_staff and booking.member_id != current_user.id:
         return redirect(request.referrer and _local(request.referrer)
                         or url_for("booking.day"))
@@ -225,14 +213,9 @@ def decide(booking_id: int):
     if not form.validate_on_submit():
         flash_form_errors(form)
         return _back_to_day(booking)
-    try:
-        services.decide(booking, current_user, form.decision.data == "accept", form.reason.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("The answer is sent to the member."), "success")
+    commit_or_refuse(lambda: services.decide(booking, current_user,
+                                             form.decision.data == "accept", form.reason.data),
+                     lambda _done: _("The answer is sent to the member."))
     return _back_to_day(booking)
 
 
@@ -265,18 +248,14 @@ def create_slot():
     if form.validate_on_submit():
         site = db.session.get(Site, form.site_id.data)
         zone = services.site_zone(site)
-        try:
-            services.create_slot(
-                current_user, site,
-                services.local_to_utc(form.day.data, form.start_time.data, zone),
-                services.local_to_utc(form.day.data, form.end_time.data, zone),
-                form.capacity.data, form.staff_id.data or None, form.note.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, _field_for_slot(error))
-        else:
-            db.session.commit()
-            flash(_("The slot is open."), "success")
+        if commit_or_refuse(
+                lambda: services.create_slot(
+                    current_user, site,
+                    services.local_to_utc(form.day.data, form.start_time.data, zone),
+                    services.local_to_utc(form.day.data, form.end_time.data, zone),
+                    form.capacity.data, form.staff_id.data or None, form.note.data),
+                lambda _slot: _("The slot is open."),
+                refused=lambda error: show_error(form, _field_for_slot(error))):
             return redirect(url_for("booking.slots"))
     return render_template("booking/slot_form.html", form=form, single_site=len(sites) == 1,
                            title=_("Open a slot"))
@@ -295,17 +274,14 @@ def create_series():
     _staff_choices(form.staff_id)
     if form.validate_on_submit():
         site = db.session.get(Site, form.site_id.data)
-        try:
-            count = services.create_series(
-                current_user, site, form.weekdays.data, form.start_time.data, form.end_time.data,
-                form.first_day.data, form.last_day.data, form.capacity.data,
-                form.staff_id.data or None, form.note.data)[1]
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(ngettext("%(num)d slot is open.", "%(num)d slots are open.", count), "success")
+        if commit_or_refuse(
+                lambda: services.create_series(
+                    current_user, site, form.weekdays.data, form.start_time.data,
+                    form.end_time.data, form.first_day.data, form.last_day.data,
+                    form.capacity.data, form.staff_id.data or None, form.note.data),
+                lambda done: ngettext("%(num)d slot is open.", "%(num)d slots are open.",
+                                      done[1]),
+                refused=lambda error: show_error(form, error)):
             return redirect(url_for("booking.slots"))
     return render_template("booking/slot_form.html", form=form, single_site=len(sites) == 1,
                            title=_("Open a weekly series of slots"))
@@ -316,16 +292,11 @@ def create_series():
 def cancel_slot(slot_id: int):
     slot = db.get_or_404(OpenSlot, slot_id)
     form = ReasonForm()
-    try:
-        count = services.cancel_slot(current_user, slot, form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(ngettext("The slot is cancelled; %(num)d booking cancelled and its member told.",
-                       "The slot is cancelled; %(num)d bookings cancelled and their members told.",
-                       count), "success")
+    commit_or_refuse(
+        lambda: services.cancel_slot(current_user, slot, form.reason.data or ""),
+        lambda count: ngettext(
+            "The slot is cancelled; %(num)d booking cancelled and its member told.",
+            "The slot is cancelled; %(num)d bookings cancelled and their members told.", count))
     return redirect(url_for("booking.slots"))
 
 
@@ -336,16 +307,13 @@ def create_closure():
     sites = _site_choices(form.site_id)
     if form.validate_on_submit():
         site = db.session.get(Site, form.site_id.data)
-        try:
-            count = services.add_closure(current_user, site, form.first_day.data,
-                                            form.last_day.data, form.reason.data)[1]
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(ngettext("The closure is recorded; %(num)d slot cancelled.",
-                           "The closure is recorded; %(num)d slots cancelled.", count), "success")
+        if commit_or_refuse(
+                lambda: services.add_closure(current_user, site, form.first_day.data,
+                                             form.last_day.data, form.reason.data),
+                lambda done: ngettext("The closure is recorded; %(num)d slot cancelled.",
+                                      "The closure is recorded; %(num)d slots cancelled.",
+                                      done[1]),
+                refused=lambda error: show_error(form, error)):
             return redirect(url_for("booking.slots"))
     return render_template("booking/slot_form.html", form=form, single_site=len(sites) == 1,
                            title=_("Close a site"))

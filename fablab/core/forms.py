@@ -35,14 +35,21 @@ def page_arg(limit: int = 1000) -> int:
     return min(max(request.args.get("page", 1, type=int), 1), limit)
 
 
-def commit_or_refuse(action: Callable[[], Any], success: Callable[[Any], str]) -> bool:
-    """For a view that redirects afterwards: run the service call ``action``; commit and
-    flash ``success(its result)``, or roll back and flash its refusal. True when done."""
+def commit_or_refuse(action: Callable[[], Any], success: Callable[[Any], str], *,
+                     refused: Callable[[DomainError], Any] | None = None) -> bool:
+    """Run the service call ``action``; commit and flash ``success(its result)``, or on a
+    :class:`DomainError` roll back and flash its refusal. True when done.
+
+    ``refused(error)``, when given, is called after the rollback instead of that flash:
+    a view that shows its form again passes ``lambda error: show_error(form, error)``."""
     try:
         result = action()
     except DomainError as error:
         db.session.rollback()
-        flash(error.message, "danger")
+        if refused is None:
+            flash(error.message, "danger")
+        else:
+            refused(error)
         return False
     db.session.commit()
     flash(success(result), "success")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import (abort, current_app, flash, g, jsonify, make_response, redirect,
+from flask import (abort, current_app, g, jsonify, make_response, redirect,
                    render_template, request, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,8 +13,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from fablab.core import bp, sites
-from fablab.core.errors import DomainError
-from fablab.core.forms import show_error
+from fablab.core.forms import commit_or_refuse, show_error
 from fablab.core.permissions import admin_required
 from fablab.core.sites import SiteForm
 from fablab.core.models import Site
@@ -189,15 +188,11 @@ def admin_edit_site(site_id: int):
 def _site_form(site: Site | None):
     form = SiteForm(obj=site)
     if form.validate_on_submit():
-        try:
-            sites.save_site(current_user, site, form.name.data, form.address.data,
-                            form.timezone.data.strip(), form.opening_hours.data,
-                            form.is_active.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The site is saved."), "success")
+        if commit_or_refuse(
+                lambda: sites.save_site(current_user, site, form.name.data, form.address.data,
+                                        form.timezone.data.strip(), form.opening_hours.data,
+                                        form.is_active.data),
+                lambda _site: _("The site is saved."),
+                refused=lambda error: show_error(form, error)):
             return redirect(url_for("core.admin_sites"))
     return render_template("core/site_form.html", form=form, site=site)

@@ -175,16 +175,11 @@ def record_return(loan_id: int):
     if not form.validate_on_submit():
         flash(_("Please choose a condition from the list."), "danger")
         return redirect(url_for("desk.scan"))
-    try:
-        loans.record_return(current_user, loan, form.condition_id.data, form.damaged.data,
-                            form.note.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("%(code)s: return noted.", code=loan.item.code) if not form.damaged.data else
-              _("%(code)s: return noted, sent to maintenance.", code=loan.item.code), "success")
+    commit_or_refuse(
+        lambda: loans.record_return(current_user, loan, form.condition_id.data,
+                                    form.damaged.data, form.note.data or ""),
+        lambda _done: _("%(code)s: return noted.", code=loan.item.code) if not form.damaged.data
+        else _("%(code)s: return noted, sent to maintenance.", code=loan.item.code))
     return redirect(url_for("desk.scan"))
 
 
@@ -275,13 +270,7 @@ def add_visitor():
     if not form.validate_on_submit():
         flash(_("Please choose the details from the lists."), "danger")
         return _back_to_desk(site_id)
-    try:
-        record_walk_in(current_user, site, form.reason.data or "", form.age_group.data or "",
-                       form.commune.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("One more visitor counted."), "success")
+    commit_or_refuse(lambda: record_walk_in(current_user, site, form.reason.data or "",
+                                            form.age_group.data or "", form.commune.data or ""),
+                     lambda _done: _("One more visitor counted."))
     return _back_to_desk(getattr(site, "id", None))

@@ -16,7 +16,8 @@ from sqlalchemy import select
 
 from fablab.accounts.models import User
 from fablab.core.errors import DomainError
-from fablab.core.forms import id_arg, page_arg, price_data, show_error, with_price_fields
+from fablab.core.forms import (commit_or_refuse, id_arg, page_arg, price_data, show_error,
+                               with_price_fields)
 from fablab.core.models import Site
 from fablab.core.permissions import staff_required
 from fablab.core.sites import active_sites
@@ -141,16 +142,12 @@ def enrol(series_id: int):
     chosen = _participants(form) if form.validate_on_submit() else []
     if not chosen:
         flash(_("Please choose who takes part."), "danger")
-    for participant in chosen:
-        try:
-            seats, waiting = services.enrol(series, participant)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-            continue
-        db.session.commit()
-        flash(_("%(name)s is enrolled: %(seats)d session(s) confirmed, %(waiting)d on the "
-                "waiting list.", name=participant.name, seats=seats, waiting=waiting), "success")
+    for participant in chosen:  # each one committed, or refused, before the next
+        commit_or_refuse(
+            lambda: services.enrol(series, participant),
+            lambda done: _("%(name)s is enrolled: %(seats)d session(s) confirmed, %(waiting)d "
+                           "on the waiting list.", name=participant.name, seats=done[0],
+                           waiting=done[1]))
     upcoming = [e for e in series.events if e.is_published and e.starts_at > _now()]
     return redirect(url_for("events.detail", slug=upcoming[0].slug) if upcoming
                     else url_for("events.my_registrations"))
@@ -162,15 +159,9 @@ def cancel_registration(registration_id: int):
     registration = db.get_or_404(Registration, registration_id)
     if registration.member_id != current_user.id and not current_user.is_staff:
         abort(404)
-    try:
-        services.cancel_registration(registration, current_user)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("The registration of %(name)s is cancelled.",
-                name=registration.participant_name), "success")
+    commit_or_refuse(lambda: services.cancel_registration(registration, current_user),
+                     lambda _done: _("The registration of %(name)s is cancelled.",
+                                     name=registration.participant_name))
     if current_user.is_staff and registration.member_id != current_user.id:
         return redirect(url_for("events.registrations", slug=registration.event.slug))
     return redirect(request.form.get("back") == "account"
@@ -339,14 +330,8 @@ def create_series():
 @staff_required
 def publish(slug: str):
     event = get_event_or_404(slug)
-    try:
-        services.publish(current_user, event)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("The event is published."), "success")
+    commit_or_refuse(lambda: services.publish(current_user, event),
+                     lambda _done: _("The event is published."))
     return redirect(url_for("events.detail", slug=event.slug))
 
 
@@ -355,15 +340,10 @@ def publish(slug: str):
 def cancel(slug: str):
     event = get_event_or_404(slug)
     form = ReasonForm()
-    try:
-        count = services.cancel_event(current_user, event, form.reason.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(ngettext("The event is cancelled; %(num)d person told.",
-                       "The event is cancelled; %(num)d people told.", count), "success")
+    commit_or_refuse(lambda: services.cancel_event(current_user, event, form.reason.data or ""),
+                     lambda count: ngettext("The event is cancelled; %(num)d person told.",
+                                            "The event is cancelled; %(num)d people told.",
+                                            count))
     return redirect(url_for("events.detail", slug=event.slug))
 
 

@@ -72,19 +72,11 @@ def item(code: str):
 @login_required
 def place_hold(code: str):
     item = get_item_or_404(code)
-    try:
-        hold = services.place_hold(current_user, item)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        if hold.status == "ready":
-            flash(_("%(name)s is kept for you at the desk until %(date)s.", name=item.name,
-                    date=services._day(hold.expires_on)), "success")
-        else:
-            flash(_("You are number %(num)d in the queue; we will e-mail you when it is back.",
-                    num=services.queue_position(hold)), "success")
+    commit_or_refuse(lambda: services.place_hold(current_user, item), lambda hold: (
+        _("%(name)s is kept for you at the desk until %(date)s.", name=item.name,
+          date=services._day(hold.expires_on)) if hold.status == "ready" else
+        _("You are number %(num)d in the queue; we will e-mail you when it is back.",
+          num=services.queue_position(hold))))
     return redirect(url_for("loans.item", code=item.code))
 
 
@@ -212,15 +204,10 @@ def set_status(code: str):
     if not form.validate_on_submit():
         flash(_("Please choose a status."), "danger")
         return redirect(url_for("loans.item", code=item.code))
-    try:
-        services.set_status(current_user, item, form.status.data, form.reason.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("The status of %(code)s is now: %(status)s.", code=item.code,
-                status=services.STATUS_LABELS[item.status]), "success")
+    commit_or_refuse(
+        lambda: services.set_status(current_user, item, form.status.data, form.reason.data),
+        lambda _done: _("The status of %(code)s is now: %(status)s.", code=item.code,
+                        status=services.STATUS_LABELS[item.status]))
     return redirect(url_for("loans.item", code=item.code))
 
 
@@ -229,14 +216,9 @@ def set_status(code: str):
 def conditions():
     form = ConditionForm()
     if form.validate_on_submit():
-        try:
-            services.add_condition(current_user, form.name.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The condition is added."), "success")
+        if commit_or_refuse(lambda: services.add_condition(current_user, form.name.data),
+                            lambda _condition: _("The condition is added."),
+                            refused=lambda error: show_error(form, error)):
             return redirect(url_for("loans.conditions"))
     return render_template("loans/conditions.html", form=form, conditions=services.conditions())
 

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from fablab.accounts.services import member_by_email_or_card
 from fablab.core.errors import DomainError
-from fablab.core.forms import flash_form_errors, id_arg, price_data, show_error
+from fablab.core.forms import commit_or_refuse, flash_form_errors, id_arg, price_data, show_error
 from fablab.core.models import Site
 from fablab.core.permissions import staff_required
 from fablab.core.sites import active_sites
@@ -115,14 +115,9 @@ def report_incident(slug: str):
     resource = get_resource_or_404(slug)
     form = IncidentForm(prefix="incident")
     if form.validate_on_submit():
-        try:
-            services.report_incident(current_user, resource, form.description.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(None, error)
-        else:
-            db.session.commit()
-            flash(_("Thank you: the staff will look at the problem."), "success")
+        commit_or_refuse(
+            lambda: services.report_incident(current_user, resource, form.description.data),
+            lambda _incident: _("Thank you: the staff will look at the problem."))
     else:
         flash_form_errors(form)
     return redirect(url_for("machines.detail", slug=resource.slug))
@@ -180,17 +175,13 @@ def change_status(slug: str):
     resource = get_resource_or_404(slug)
     form = StatusForm(prefix="status")
     if form.validate_on_submit():
-        try:
-            cancelled = services.set_status(current_user, resource, form.status.data,
-                                            form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(None, error)
-        else:
-            db.session.commit()
-            flash(ngettext("The status is changed; %(num)d booking cancelled and its member told.",
-                           "The status is changed; %(num)d bookings cancelled and their members "
-                           "told.", cancelled), "success")
+        commit_or_refuse(
+            lambda: services.set_status(current_user, resource, form.status.data,
+                                        form.reason.data),
+            lambda cancelled: ngettext(
+                "The status is changed; %(num)d booking cancelled and its member told.",
+                "The status is changed; %(num)d bookings cancelled and their members told.",
+                cancelled))
     else:
         flash_form_errors(form)
     return redirect(url_for("machines.detail", slug=resource.slug))
@@ -209,14 +200,9 @@ def resolve_incident(incident_id: int):
     incident = db.get_or_404(Incident, incident_id)
     form = ResolveForm()
     if form.validate_on_submit():
-        try:
-            services.resolve_incident(current_user, incident, form.resolution.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(None, error)
-        else:
-            db.session.commit()
-            flash(_("The incident is resolved."), "success")
+        commit_or_refuse(
+            lambda: services.resolve_incident(current_user, incident, form.resolution.data),
+            lambda _done: _("The incident is resolved."))
     return redirect(request.form.get("back") == "machine"
                     and url_for("machines.detail", slug=incident.resource.slug)
                     or url_for("machines.incidents"))
@@ -294,12 +280,6 @@ def grant(training_id: int):
 @staff_required
 def revoke(grant_id: int):
     grant = db.get_or_404(TrainingGrant, grant_id)
-    try:
-        services.revoke_training(current_user, grant)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("The training is revoked."), "success")
+    commit_or_refuse(lambda: services.revoke_training(current_user, grant),
+                     lambda _done: _("The training is revoked."))
     return redirect(url_for("machines.training", training_id=grant.training_id))

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from fablab.accounts.models import User
-from fablab.core.errors import DomainError
-from fablab.core.forms import show_error
+from fablab.core.forms import commit_or_refuse, show_error
 from fablab.core.permissions import admin_required, staff_required
 from fablab.core.templating import money
 from fablab.extensions import db
@@ -46,17 +45,14 @@ def record(user_id: int):
         if tariffs:
             form.amount.data = Decimal(tariffs[0].price_cents) / 100
     if form.validate_on_submit():
-        try:
-            services.record_membership(
-                current_user, member, db.session.get(Tariff, form.tariff.data),
-                form.starts_on.data, form.ends_on.data, to_cents(form.amount.data),
-                form.payment_method.data, form.note.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The membership of %(name)s is recorded.", name=member.name), "success")
+        if commit_or_refuse(
+                lambda: services.record_membership(
+                    current_user, member, db.session.get(Tariff, form.tariff.data),
+                    form.starts_on.data, form.ends_on.data, to_cents(form.amount.data),
+                    form.payment_method.data, form.note.data),
+                lambda _membership: _("The membership of %(name)s is recorded.",
+                                      name=member.name),
+                refused=lambda error: show_error(form, error)):
             return redirect(url_for("accounts.member", user_id=member.id))
     return render_template("memberships/record.html", form=form, member=member,
                            tariffs=tariffs)
@@ -85,15 +81,12 @@ def _tariff_form(tariff: Tariff | None):
     if tariff is not None and not form.is_submitted():
         form.price.data = Decimal(tariff.price_cents) / 100
     if form.validate_on_submit():
-        try:
-            services.save_tariff(current_user, tariff, form.code.data, form.name.data,
-                                 to_cents(form.price.data), form.description.data,
-                                 form.position.data or 0, form.active.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The tariff is saved."), "success")
+        if commit_or_refuse(
+                lambda: services.save_tariff(current_user, tariff, form.code.data,
+                                             form.name.data, to_cents(form.price.data),
+                                             form.description.data, form.position.data or 0,
+                                             form.active.data),
+                lambda _tariff: _("The tariff is saved."),
+                refused=lambda error: show_error(form, error)):
             return redirect(url_for("memberships.admin_tariffs"))
     return render_template("memberships/tariff_form.html", form=form, tariff=tariff)

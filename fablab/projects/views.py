@@ -14,7 +14,7 @@ from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from fablab.core.errors import DomainError
-from fablab.core.forms import flash_form_errors, page_arg, show_error
+from fablab.core.forms import commit_or_refuse, flash_form_errors, page_arg, show_error
 from fablab.core.permissions import staff_required
 from fablab.extensions import db
 from fablab.machines.models import Resource
@@ -218,14 +218,9 @@ def report(project_id: int):
     project = _load(project_id)
     form = ReasonForm()
     if form.validate_on_submit():
-        try:
-            services.report(current_user, project, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Thank you: the staff will look at your report."), "success")
+        if commit_or_refuse(lambda: services.report(current_user, project, form.reason.data),
+                            lambda _report: _("Thank you: the staff will look at your report."),
+                            refused=lambda error: show_error(form, error)):
             return redirect(url_for("projects.detail", project_id=project.id))
     return render_template("projects/report.html", project=project, form=form)
 
@@ -520,12 +515,7 @@ def moderate(project_id: int):
 @staff_required
 def feature(project_id: int):
     project = db.get_or_404(Project, project_id)
-    try:
-        services.set_featured(current_user, project, request.form.get("featured") == "1")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
-        flash(_("The home page is updated."), "success")
+    commit_or_refuse(
+        lambda: services.set_featured(current_user, project, request.form.get("featured") == "1"),
+        lambda _done: _("The home page is updated."))
     return redirect(url_for("projects.detail", project_id=project.id))
