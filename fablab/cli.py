@@ -61,8 +61,15 @@ def demo(if_empty: bool) -> None:
             click.echo("The database already has data: demo data not loaded.")
             return
         raise click.ClickException("The database is not empty: demo data goes in an empty one.")
-    load_demo()
-    db.session.commit()
+    try:
+        load_demo()
+        db.session.commit()
+    except Exception as error:  # all or nothing: whatever failed, nothing stays
+        db.session.rollback()
+        raise click.ClickException(
+            f"The demo data could not be loaded ({type(error).__name__}: {error}). Nothing "
+            "was written: the database is still empty. Run the command again; if it fails "
+            "again, please report this message with the date and time.") from error
     click.echo("Demo data loaded. Accounts: admin@example.org, staff@example.org, "
                "member@example.org (password: demo-password).")
 

@@ -1,17 +1,25 @@
 """Realistic French demo data: a fablab in a mid-sized town.
 
 Each domain adds its part through a ``load_*`` function called from
-:func:`load_demo`. The three demo accounts share the password ``demo-password``.
+:func:`load_demo`, with the moment the demo is loaded: every date is placed
+relative to it (see :mod:`fablab.core.demo`), so that the demo loads at any hour
+of any day. The demo accounts share the password ``demo-password``.
 """
 
 from __future__ import annotations
 
+import functools
 import random
 from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete
+from werkzeug.security import generate_password_hash
 
 from fablab.accounts.models import Child, Organisation, OrganisationMember, User
-from fablab.core.models import Site
-from fablab.core.timeutil import local_today, utcnow
+from fablab.core.demo import DemoMoment
+from fablab.core.models import OutboxMessage, Site
+from fablab.core.timeutil import utcnow
 from fablab.extensions import db
 from fablab.memberships.models import Membership, Tariff
 from fablab.memberships.services import one_year_from
@@ -44,8 +52,8 @@ MEMBERS = (
 
 
 def load_demo() -> None:
+    """Add the demo to the session (the caller commits, or rolls back on error)."""
     rng = random.Random(42)
-    today = local_today()
     site = Site(
         name="Fablab de la Ville",
         slug="fablab",
@@ -55,6 +63,8 @@ def load_demo() -> None:
                       "Repair café le premier samedi du mois",
     )
     db.session.add(site)
+    moment = DemoMoment(utcnow(), ZoneInfo(site.timezone))
+    today = moment.today
     tariffs = {code: Tariff(code=code, name=name, price_cents=price, description=desc,
                             position=i)
                for i, (code, name, price, desc) in enumerate(TARIFFS)}
@@ -77,7 +87,8 @@ def load_demo() -> None:
         _membership(person, tariffs[tariff], started, staff,
                     rng.choice(("cash", "card", "cheque", "transfer")))
         people.append(person)
-    people[2].children = [Child(first_name="Adam", birth_year=today.year - 12)]
+    # Ages by birth year, inside the workshops' ranges all year round (New Year included).
+    people[2].children = [Child(first_name="Adam", birth_year=today.year - 11)]
     people[9].children = [Child(first_name="Lina", birth_year=today.year - 9),
                           Child(first_name="Noé", birth_year=today.year - 14)]
 
@@ -98,36 +109,46 @@ def load_demo() -> None:
 
     from fablab.machines.demo import load_machines_demo
 
-    load_machines_demo(site, staff, member, people)
+    load_machines_demo(moment, site, staff, member, people)
     db.session.flush()
 
     from fablab.events.demo import load_events_demo
 
-    load_events_demo(site, staff, member, people)
+    load_events_demo(moment, site, staff, member, people)
     db.session.flush()
 
     from fablab.loans.demo import load_loans_demo
 
-    load_loans_demo(site, staff, member, people)
+    load_loans_demo(moment, site, staff, member, people)
     db.session.flush()
-    from fablab.agenda.demo import load_agenda_demo; load_agenda_demo()  # noqa: E702
+    from fablab.agenda.demo import load_agenda_demo
+
+    load_agenda_demo()
 
     from fablab.projects.demo import load_projects_demo
 
-    load_projects_demo(site, staff, member, people)
+    load_projects_demo(moment, site, staff, member, people)
     db.session.flush()
 
     from fablab.desk.demo import load_desk_demo
 
-    load_desk_demo(site, staff, member, people)
+    load_desk_demo(moment, site, staff, member, people)
+    # The demo's people are made up: the e-mails their registrations queued go nowhere.
+    db.session.execute(delete(OutboxMessage))
     db.session.flush()
 
 
 def _account(name: str, email: str, role: str, **fields) -> User:
-    user = User(name=name, email=email, role=role, email_confirmed_at=utcnow(), **fields)
-    user.set_password(DEMO_PASSWORD)
+    user = User(name=name, email=email, role=role, email_confirmed_at=utcnow(),
+                password_hash=_demo_password_hash(), **fields)
     db.session.add(user)
     return user
+
+
+@functools.cache
+def _demo_password_hash() -> str:
+    """Hashed once: the accounts share it (scrypt takes a quarter of a second)."""
+    return generate_password_hash(DEMO_PASSWORD, method="scrypt")
 
 
 def _membership(user: User, tariff: Tariff, starts_on, recorded_by: User, method: str) -> None:

@@ -4,10 +4,9 @@ attendance, so that the reports have figures."""
 from __future__ import annotations
 
 import random
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import time, timedelta
 
-from fablab.core.timeutil import local_today
+from fablab.core.demo import DemoMoment
 from fablab.desk.models import AGE_GROUPS, Visit
 from fablab.extensions import db
 
@@ -17,10 +16,9 @@ REASONS = ("open_lab", "open_lab", "workshop", "repair_cafe", "coworking", "othe
 OPEN_DAYS = {3: "open_lab", 5: "open_lab", 6: "workshop"}  # Wednesday, Friday, Saturday
 
 
-def load_desk_demo(site, staff, member, people) -> None:
+def load_desk_demo(moment: DemoMoment, site, staff, member, people) -> None:
     rng = random.Random(8)
-    zone = ZoneInfo(site.timezone)
-    today = local_today()
+    today = moment.today
     visitors = [member] + list(people)
     rows = []
     for offset in range(180, 0, -1):
@@ -28,7 +26,7 @@ def load_desk_demo(site, staff, member, people) -> None:
         reason = OPEN_DAYS.get(day.isoweekday())
         if reason is None:
             continue
-        at = datetime.combine(day, time(15), zone)
+        at = moment.at(day, time(15))
         for person in visitors:
             if rng.random() < 0.22:
                 rows.append(Visit(site_id=site.id, day=day, at=at, member_id=person.id,
@@ -40,7 +38,7 @@ def load_desk_demo(site, staff, member, people) -> None:
                               age_group=rng.choice(AGE_GROUPS + (None,)),
                               commune=rng.choice(COMMUNES), recorded_by_id=staff.id))
     db.session.add_all(rows)
-    _past_workshops(rng, site, staff, visitors, zone, today)
+    _past_workshops(rng, moment, site, staff, visitors)
 
 
 PAST_WORKSHOPS = (
@@ -52,17 +50,17 @@ PAST_WORKSHOPS = (
 )
 
 
-def _past_workshops(rng, site, staff, visitors, zone, today) -> None:
+def _past_workshops(rng, moment: DemoMoment, site, staff, visitors) -> None:
     """Past workshops, their registrations and who came (the report's attendance)."""
     from fablab.events.models import Event, Registration
 
     for title, kind, audience, capacity, days_ago in PAST_WORKSHOPS:
-        day = today - timedelta(days=days_ago)
+        day = moment.today - timedelta(days=days_ago)
         event = Event(site_id=site.id, kind=kind, audience=audience, title=title,
                       slug=f"demo-passe-{days_ago}", status="published", capacity=capacity,
                       summary="Atelier passé (données de démonstration).",
-                      starts_at=datetime.combine(day, time(14), zone),
-                      ends_at=datetime.combine(day, time(17), zone), animators=[staff])
+                      starts_at=moment.at(day, time(14)),
+                      ends_at=moment.at(day, time(17)), animators=[staff])
         db.session.add(event)
         db.session.flush()
         for person in rng.sample(visitors, min(capacity, len(visitors)) - 1):
@@ -70,4 +68,4 @@ def _past_workshops(rng, site, staff, visitors, zone, today) -> None:
             db.session.add(Registration(
                 event_id=event.id, member_id=person.id, participant_key=f"m:{person.id}",
                 status="confirmed",
-                attended_at=datetime.combine(day, time(14, 5), zone) if attended else None))
+                attended_at=moment.at(day, time(14, 5)) if attended else None))

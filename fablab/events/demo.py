@@ -3,40 +3,38 @@ a laser training session, a kids' workshop with a waiting list, a talk."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import time, timedelta
 
 from sqlalchemy import select
 
 from fablab.accounts.models import Child
-from fablab.core.timeutil import local_today
+from fablab.core.demo import DemoMoment
 from fablab.events.models import Registration
 from fablab.events.services import Participant, create_series, save_event
 from fablab.extensions import db
 from fablab.machines.models import Training
 
 
-def load_events_demo(site, staff, member, people) -> None:
+def load_events_demo(moment: DemoMoment, site, staff, member, people) -> None:
     from fablab.accounts.services import save_public_profile
 
     # the name the animator chose for the public event pages
     save_public_profile(staff, "Samir (équipe du fablab)", "", in_directory=False)
-    zone = ZoneInfo(site.timezone)
-    today = local_today()
-    season_end = date(today.year + (1 if today.month >= 9 else 0), 6, 30)
+    season = moment.series_period()
     create_series(staff, site, {
         "title": "Repair café", "kind": "repair_cafe", "audience": "everyone", "capacity": 30,
         "summary": "Apportez vos objets en panne : on les répare ensemble.",
         "description": "Petit électroménager, textile, vélos, ordinateurs… Des bénévoles "
                        "vous aident à diagnostiquer et réparer. **Gratuit.**"},
-        "monthly", 6, 1, time(14), time(18), today, season_end, publish_now=True)
+        "monthly", 6, 1, time(14), time(18), season.first_day, season.last_day, publish_now=True)
     club, _ = create_series(staff, site, {
         "title": "Club robotique", "kind": "club", "audience": "children", "min_age": 8,
         "max_age": 14, "capacity": 10,
         "summary": "Construire et programmer des robots avec Arduino et micro:bit.",
         "description": "Chaque mercredi, les jeunes construisent un projet sur plusieurs "
                        "séances. Matériel fourni."},
-        "weekly", 3, None, time(14), time(16), today, season_end, allows_enrolment=True,
+        "weekly", 3, None, time(14), time(16), season.first_day, season.last_day,
+        allows_enrolment=True,
         publish_now=True)
     laser = db.session.scalar(select(Training).where(Training.name == "Découpe laser"))
     training = save_event(
@@ -45,28 +43,28 @@ def load_events_demo(site, staff, member, people) -> None:
         summary="Obtenez l'habilitation pour utiliser la découpeuse laser en autonomie.",
         description="Réglages, matériaux autorisés, sécurité incendie. Habilitation valable "
                     "24 mois.",
-        starts_at=_at(today + timedelta(days=5), time(18), zone),
-        ends_at=_at(today + timedelta(days=5), time(20), zone),
+        starts_at=moment.days_ahead(5, time(18)),
+        ends_at=moment.days_ahead(5, time(20)),
         training_ids=[laser.id] if laser else [], animator_ids=[staff.id])
     kids = save_event(
         staff, None, site_id=site.id, kind="workshop", audience="children", min_age=7,
         max_age=12, capacity=2, title="Atelier enfants : fabrique ta lampe",
         summary="Découpe, soudure et LED : chaque enfant repart avec sa lampe.",
-        starts_at=_at(today + timedelta(days=9), time(10), zone),
-        ends_at=_at(today + timedelta(days=9), time(12), zone), animator_ids=[staff.id])
+        starts_at=moment.days_ahead(9, time(10)),
+        ends_at=moment.days_ahead(9, time(12)), animator_ids=[staff.id])
     talk = save_event(
         staff, None, site_id=site.id, kind="talk", audience="everyone", capacity=40,
         title="Café-débat : l'obsolescence programmée",
         summary="Une heure pour comprendre, une heure pour échanger.",
-        starts_at=_at(today + timedelta(days=12), time(19), zone),
-        ends_at=_at(today + timedelta(days=12), time(21), zone))
+        starts_at=moment.days_ahead(12, time(19)),
+        ends_at=moment.days_ahead(12, time(21)))
     sewing = save_event(
         staff, None, site_id=site.id, kind="workshop", audience="adults", capacity=8,
         title="Initiation à la machine à coudre",
         summary="Enfiler, régler la tension, coudre droit : repartez avec une trousse.",
         description="Pour grands débutants. Tissu fourni ; apportez vos chutes si vous en avez.",
-        starts_at=_at(today + timedelta(days=7), time(18, 30), zone),
-        ends_at=_at(today + timedelta(days=7), time(21), zone), animator_ids=[staff.id])
+        starts_at=moment.days_ahead(7, time(18, 30)),
+        ends_at=moment.days_ahead(7, time(21)), animator_ids=[staff.id])
     for event in (training, kids, talk, sewing):
         event.status = "published"
     db.session.flush()
@@ -74,23 +72,18 @@ def load_events_demo(site, staff, member, people) -> None:
     from fablab.events.services import register
 
     register(training, Participant(member))
-    children = db.session.scalars(select(Child).where(Child.first_name.in_(("Lina", "Adam",
-                                                                            "Jules")))).all()
+    children = db.session.scalars(select(Child).where(
+        Child.first_name.in_(("Lina", "Adam", "Jules"))).order_by(Child.id)).all()
     for child in children:  # the kids' workshop fills up: the last one waits
         register(kids, Participant(child.guardian, child))
-    first_session = club.events[0] if club.events else None
-    if first_session is not None:
-        for child in children[:2]:
-            register(first_session, Participant(child.guardian, child))
+    first_session = min(club.events, key=lambda event: event.starts_at)
+    for child in children[:2]:
+        register(first_session, Participant(child.guardian, child))
     for person in people[:6]:
         register(talk, Participant(person))
     db.session.flush()
-    _past_repair_cafes(site, staff, people, zone, today)
+    _past_repair_cafes(moment, site, staff, people)
     assert db.session.scalar(select(Registration.id).limit(1)) is not None
-
-
-def _at(day: date, moment: time, zone) -> datetime:
-    return datetime.combine(day, moment, tzinfo=zone)
 
 
 REPAIRS = [  # category, brand, problem, outcome, barrier
@@ -107,17 +100,17 @@ REPAIRS = [  # category, brand, problem, outcome, barrier
 ]
 
 
-def _past_repair_cafes(site, staff, people, zone, today) -> None:
+def _past_repair_cafes(moment: DemoMoment, site, staff, people) -> None:
     """Two past repair cafés with their logged objects, for the impact page."""
     from fablab.events.models import Event, RepairCategory, RepairItem
 
     categories = {c.name: c for c in db.session.scalars(select(RepairCategory))}
     for weeks, items in ((8, REPAIRS), (4, REPAIRS[:6])):
-        day = today - timedelta(weeks=weeks)
+        day = moment.today - timedelta(weeks=weeks)
         event = Event(site_id=site.id, kind="repair_cafe", audience="everyone", capacity=30,
                       title="Repair café", slug=f"repair-cafe-{day.isoformat()}",
-                      status="published", starts_at=_at(day, time(14), zone),
-                      ends_at=_at(day, time(18), zone),
+                      status="published", starts_at=moment.at(day, time(14)),
+                      ends_at=moment.at(day, time(18)),
                       summary="Apportez vos objets en panne : on les répare ensemble.")
         db.session.add(event)
         db.session.flush()

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
-from fablab.core.timeutil import local_today, utcnow
+from fablab.core.demo import DemoMoment
 from fablab.extensions import db
 from fablab.loans import services
 from fablab.loans.models import ItemCondition
@@ -95,16 +96,17 @@ CATALOGUE = {
 }
 
 
-def load_loans_demo(site, staff, member, people) -> None:
+def load_loans_demo(moment: DemoMoment, site, staff, member, people) -> None:
     good = db.session.scalar(select(ItemCondition).where(ItemCondition.code == "good"))
     worn = db.session.scalar(select(ItemCondition).where(ItemCondition.code == "worn"))
+    prefix = current_app.config["ITEM_CODE_PREFIX"]
     items = []
     shelf = 0
     for category, entries in CATALOGUE.items():
         shelf += 1
         for index, (name, deposit, value, days, renewals, description) in enumerate(entries):
             items.append(services.save_item(
-                staff, None, code="", site_id=site.id, name=name, category=category,
+                staff, None, code=f"{prefix}{len(items) + 1:04d}", site_id=site.id, name=name, category=category,
                 description=description, deposit_cents=deposit * 100, value_cents=value * 100,
                 loan_days=days, max_renewals=renewals, location=f"Étagère {shelf}",
                 condition_id=(worn if index % 4 == 3 else good).id,
@@ -113,12 +115,12 @@ def load_loans_demo(site, staff, member, people) -> None:
     from fablab.memberships.services import is_active_member
 
     people = [person for person in people if is_active_member(person)]
-    today = local_today()
+    today = moment.today
 
     def lend(item_name, borrower, days_ago, organisation=None):
         item = by_name[item_name]
         loan = services.check_out(staff, borrower, item, organisation)
-        loan.checked_out_at = utcnow() - timedelta(days=days_ago)
+        loan.checked_out_at = moment.now - timedelta(days=days_ago)
         loan.due_on = services.due_date(item, today - timedelta(days=days_ago))
         return loan
 
@@ -132,7 +134,7 @@ def load_loans_demo(site, staff, member, people) -> None:
     # A returned loan, for the history.
     returned = lend("Scie sauteuse pendulaire", people[-1], 20)
     services.check_in(staff, returned.item)
-    returned.returned_at = utcnow() - timedelta(days=14)
+    returned.returned_at = moment.now - timedelta(days=14)
     returned.deposit_returned_at = returned.returned_at
     # A queue on the sewing machine; the multimeter is kept for Marie at the desk.
     services.place_hold(people[-2], by_name["Machine à coudre mécanique"])

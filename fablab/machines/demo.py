@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from fablab.accounts.models import Organisation, User
 from fablab.booking.models import Booking, Closure
-from fablab.booking.services import create_series, local_to_utc
-from fablab.core.timeutil import local_today, utcnow
+from fablab.booking.services import create_series
+from fablab.core.demo import DemoMoment, Period
 from fablab.extensions import db
 from fablab.machines.models import Incident, Resource, ResourcePrice, Training, TrainingGrant
 from fablab.memberships.models import Tariff
@@ -49,7 +49,8 @@ ROOMS = (
 )
 
 
-def load_machines_demo(site, staff: User, member: User, people: list[User]) -> None:
+def load_machines_demo(moment: DemoMoment, site, staff: User, member: User,
+                       people: list[User]) -> None:
     rng = random.Random(7)
     tariffs = {t.code: t for t in db.session.scalars(select(Tariff))}
     trainings = [Training(name=n, description=d, validity_months=v) for n, d, v in TRAININGS]
@@ -79,7 +80,7 @@ def load_machines_demo(site, staff: User, member: User, people: list[User]) -> N
     db.session.flush()
     resources[5].status, resources[5].status_reason = "maintenance", "Lame à changer, retour la semaine prochaine."
 
-    now = utcnow()
+    now = moment.now
     db.session.add(TrainingGrant(member_id=member.id, training=trainings[1], granted_by_id=staff.id,
                                  granted_at=now - timedelta(days=60)))
     for person in people[:8]:
@@ -91,35 +92,43 @@ def load_machines_demo(site, staff: User, member: User, people: list[User]) -> N
                 granted_at=granted,
                 expires_at=granted + timedelta(days=30 * months) if months else None))
 
-    today = local_today()
-    season_start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
-    season_end = date(season_start.year + 1, 6, 30)
-    xmas = date(season_start.year, 12, 20)
-    db.session.add(Closure(site=site, first_day=xmas, last_day=xmas + timedelta(days=14),
-                           reason="Vacances de Noël"))
-    db.session.flush()
-    create_series(staff, site, [3], time(14), time(18), season_start, season_end, 12, staff.id,
-                  "Accès libre du mercredi")
-    create_series(staff, site, [5], time(17), time(21), season_start, season_end, 10, staff.id,
-                  "Soirée makers")
-    create_series(staff, site, [6], time(10), time(17), season_start, season_end, 15, staff.id,
-                  "Accès libre du samedi")
-    db.session.flush()
-    _demo_bookings(rng, site, resources, member, people, staff)
+    for period in moment.open_lab_periods():
+        _open_lab_series(site, staff, period)
+    _demo_bookings(rng, moment, resources, member, people)
     db.session.add(Incident(resource=resources[0], reported_by_id=people[0].id,
                             description="La buse d'air assisté siffle et la coupe est moins nette."))
     association = db.session.scalar(select(Organisation).order_by(Organisation.id))
-    start = local_to_utc(today + timedelta(days=4), time(18), _zone(site))
+    start = moment.days_ahead(4, time(18))
     db.session.add(Booking(resource_id=resources[-2].id, member_id=member.id,
                            organisation_id=association.id if association else None,
                            starts_at=start, ends_at=start + timedelta(hours=2), status="pending",
                            purpose="Réunion du bureau de l'association", created_by_id=member.id))
 
 
-def _demo_bookings(rng, site, resources, member, people, staff) -> None:
+def _open_lab_series(site, staff: User, period: Period) -> None:
+    """A season's weekly open-lab slots (lighter in summer), closed at Christmas."""
+    if period.summer:
+        create_series(staff, site, [3, 6], time(14), time(18), period.first_day,
+                      period.last_day, 10, staff.id, "Accès libre d'été")
+        return
+    christmas = date(period.first_day.year, 12, 20)
+    db.session.add(Closure(site=site, first_day=christmas,
+                           last_day=christmas + timedelta(days=14), reason="Vacances de Noël"))
+    db.session.flush()
+    for weekday, start, end, capacity, note in (
+            (3, time(14), time(18), 12, "Accès libre du mercredi"),
+            (5, time(17), time(21), 10, "Soirée makers"),
+            (6, time(10), time(17), 15, "Accès libre du samedi")):
+        create_series(staff, site, [weekday], start, end, period.first_day, period.last_day,
+                      capacity, staff.id, note)
+
+
+def _demo_bookings(rng, moment: DemoMoment, resources, member, people) -> None:
+    """Bookings in the slots of the last 60 days (checked in, or missed) and the
+    next 14 (some under way right now, which is fine: they started before)."""
     from fablab.booking.models import OpenSlot
 
-    now = utcnow()
+    now = moment.now
     slots = db.session.scalars(select(OpenSlot).where(
         OpenSlot.starts_at >= now - timedelta(days=60), OpenSlot.starts_at <= now + timedelta(days=14),
         OpenSlot.cancelled_at.is_(None)).order_by(OpenSlot.starts_at)).all()
@@ -138,12 +147,6 @@ def _demo_bookings(rng, site, resources, member, people, staff) -> None:
                 checked_in_at=start + timedelta(minutes=5) if past and arrived else None,
                 no_show=past and not arrived))
     db.session.flush()
-
-
-def _zone(site):
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(site.timezone)
 
 
 def _slug(name: str) -> str:

@@ -4,6 +4,7 @@ members who share their skills in the directory."""
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import random
@@ -13,7 +14,7 @@ from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from fablab.accounts import services as accounts
-from fablab.core.timeutil import utcnow
+from fablab.core.demo import DemoMoment
 from fablab.extensions import db
 from fablab.machines.models import Resource
 from fablab.projects import services
@@ -139,8 +140,10 @@ SKILLS = (
 )
 
 
+@functools.cache
 def draw_image(colour, shape: str, seed: int, label: str = "") -> bytes:
-    """An illustration drawn here: a background, a shape for the project."""
+    """An illustration drawn here: a background, a shape for the project (a JPEG,
+    drawn once per process: the uploads re-encode it anyway)."""
     rng = random.Random(seed)
     width, height = 800, 600
     image = Image.new("RGB", (width, height), tuple(min(255, c + 60) for c in colour))
@@ -184,7 +187,7 @@ def draw_image(colour, shape: str, seed: int, label: str = "") -> bytes:
     if label:
         draw.text((30, height - 40), label, fill=dark)
     buffer = io.BytesIO()
-    image.save(buffer, "PNG")
+    image.save(buffer, "JPEG", quality=90)
     return buffer.getvalue()
 
 
@@ -223,7 +226,7 @@ def sample_file(kind: str, title: str) -> tuple[bytes, str]:
     raise ValueError(kind)
 
 
-def load_projects_demo(site, staff, member, people) -> None:
+def load_projects_demo(moment: DemoMoment, site, staff, member, people) -> None:
     authors = [people[0], people[1], people[2], people[3], people[4], people[10], member]
     for person, (name, skills) in zip(
             (people[0], people[1], people[2], people[3], people[4], people[10]), SKILLS):
@@ -232,7 +235,7 @@ def load_projects_demo(site, staff, member, people) -> None:
             accounts.add_skill(person, skill, level)
     accounts.save_public_profile(member, "Marie A.", "", in_directory=False)
     machines = db.session.scalars(select(Resource).where(Resource.kind == "machine")).all()
-    now = utcnow()
+    now = moment.now
     for n, (title, summary, tags, machine_names, licence, difficulty, hours, cost, colour,
             shape, steps, bom, files) in enumerate(PROJECTS):
         owner = authors[n % len(authors)]
@@ -246,13 +249,13 @@ def load_projects_demo(site, staff, member, people) -> None:
             machine_ids=[m.id for m in machines
                          if any(m.name.startswith(prefix) for prefix in machine_names)])
         cover = io.BytesIO(draw_image(colour, shape, n))
-        services.add_file(owner, project, cover, f"{services.slugify(title)}.png")
+        services.add_file(owner, project, cover, f"{services.slugify(title)}.jpg")
         for k, (step_title, body) in enumerate(steps):
             image = None
             if k % 2 == 1:
                 image = io.BytesIO(draw_image(colour, shape, n * 10 + k, step_title))
             services.add_step(owner, project, step_title, body, image,
-                              f"etape-{k + 1}.png" if image else "")
+                              f"etape-{k + 1}.jpg" if image else "")
         for name, quantity, unit, source in bom:
             services.add_bom_line(owner, project, name, quantity, unit, source)
         for kind in files:

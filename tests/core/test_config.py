@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from fablab import ConfigurationError, create_app
@@ -95,3 +97,34 @@ def test_a_connection_lost_at_clean_up_does_not_fail_the_answer(app, monkeypatch
     assert response.status_code == 200
     assert closes, "the session was not closed at all"
     assert app.test_client().get("/events").status_code == 200  # and the next one works
+
+
+def _flask_command(tmp_path, *args, **env):
+    """``flask --app fablab …`` as a newcomer types it in the project's folder."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    environment = {key: value for key, value in os.environ.items()
+                   if not key.startswith(("FABLAB_", "FLASK_"))}
+    environment.update(FABLAB_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.sqlite'}",
+                       FABLAB_UPLOAD_DIR=str(tmp_path / "uploads"), **env)
+    flask = Path(sys.executable).with_name("flask")
+    return subprocess.run([str(flask), "--app", "fablab", *args], cwd=root, env=environment,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_readme_commands_run_in_development_as_written(tmp_path):
+    """.flaskenv makes the local commands development ones: no SECRET_KEY needed."""
+    upgraded = _flask_command(tmp_path, "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    sent = _flask_command(tmp_path, "outbox", "send")
+    assert sent.returncode == 0, sent.stderr
+    assert "0 sent" in sent.stdout
+
+
+def test_production_commands_still_refuse_the_default_key(tmp_path):
+    refused = _flask_command(tmp_path, "outbox", "send", FLASK_SKIP_DOTENV="1")
+    assert refused.returncode != 0
+    assert "Refusing to start in production with the default SECRET_KEY" in refused.stderr
