@@ -133,7 +133,9 @@ class Project(TimestampMixin, db.Model):
 
     @property
     def version(self) -> str:
-        return f"1.{max(self.revision_count, 1) - 1}"
+        """Semantic Versioning 2.0.0 (MAJOR.MINOR.PATCH), as OKH-LOSH asks: 1.0.0 at the
+        first save of the text, the minor number counting the saves after it."""
+        return f"1.{max(self.revision_count, 1) - 1}.0"
 
 
 class ProjectAuthor(db.Model):

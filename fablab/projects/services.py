@@ -12,6 +12,7 @@ import zipfile
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import tomli_w
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -693,53 +694,47 @@ def markdown_document(project: Project) -> str:
     return "\n".join(lines)
 
 
-def _toml_string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = "".join(c if c >= " " or c == "\t" else f"\\u{ord(c):04x}" for c in escaped)
-    return f'"{escaped}"'
+# OKH-LOSH v1.0 tells a part's source (the native design) from its exports (STL, STEP,
+# a PDF of a drawing...); these kinds are designs, the others exports made from one.
+_OKH_SOURCE_KINDS = frozenset({"scad", "fcstd", "svg", "ino"})
 
 
 def okh_manifest(project: Project) -> str:
-    """An OKH-LOSH v1.0 manifest (okh.toml): name, version, SPDX licence, licensor,
-    function, documentation language, and the files and bill of materials."""
-    page = absolute_url("projects.detail", project_id=project.id)
-    names = author_names(project)
+    """The Open Know-How manifest (okh.toml) following OKH-LOSH v1.0
+    (github.com/OPEN-NEXT/OKH-LOSH, OKH-LOSH.md at tag v1.0.0), written by a TOML library
+    so that any title or name is escaped. Every reference is an absolute URL: the
+    project lives on its page, not in a repository of files."""
+    def url(endpoint: str, **values) -> str:
+        return absolute_url(endpoint, project_id=project.id, **values)
+
     lab = current_app.config["LAB_NAME"]
-    lines = [
-        "# Open Know-How manifest (OKH-LOSH), written by the fablab's application.",
-        'okhv = "OKH-LOSHv1.0"',
-        f"name = {_toml_string(project.title)}",
-        f"repo = {_toml_string(page)}",
-        f"version = {_toml_string(project.version)}",
-        f"license = {_toml_string(project.licence)}",
-        f"licensor = {_toml_string(', '.join(names) or lab)}",
-        f"organization = {_toml_string(lab)}",
-        f"readme = {_toml_string(absolute_url('projects.export_zip', project_id=project.id))}",
-        f"function = {_toml_string(project.summary or project.title)}",
-        f"documentation-language = {_toml_string(project.language)}",
-        f"manufacturing-instructions = {_toml_string(page)}",
-    ]
-    if project.cover_name:
-        cover = absolute_url("projects.image", project_id=project.id, name=project.cover_name)
-        lines.append(f"image = {_toml_string(cover)}")
-    if project.bom:
-        bom_url = absolute_url("projects.bom_csv", project_id=project.id)
-        lines.append(f"bom = {_toml_string(bom_url)}")
-    if project.published_at:
-        lines.append(f"release = {_toml_string(project.published_at.date().isoformat())}")
-    for item in project.documents:
-        url = absolute_url("projects.download", project_id=project.id, file_id=item.id)
-        lines += ["", "[[part]]", f"name = {_toml_string(item.filename)}",
-                  f"source = [{_toml_string(url)}]", f"license = {_toml_string(project.licence)}"]
-    if project.bom:
-        lines += ["", "# The bill of materials, also as the CSV file named by `bom`."]
-    for line in project.bom:
-        lines += ["", "[[x-bom]]",
-                  f"name = {_toml_string(line.name)}",
-                  f"quantity = {_number(line.quantity)}",
-                  f"unit = {_toml_string(line.unit)}",
-                  f"source = {_toml_string(line.source)}"]
-    return "\n".join(lines) + "\n"
+    fields = {
+        "okhv": "OKH-LOSHv1.0",
+        "name": project.title,
+        "repo": url("projects.detail"),
+        "version": project.version,
+        # The release package of this version: the ZIP, once the project is published.
+        "release": url("projects.export_zip") if project.is_public else None,
+        "license": project.licence,
+        "licensor": ", ".join(author_names(project)) or lab,
+        "organisation": lab,
+        "readme": url("projects.readme"),
+        "image": url("projects.image", name=project.cover_name) if project.cover_name else None,
+        "documentation-language": project.language,
+        "function": project.summary or project.title,
+        "bom": url("projects.bom_csv") if project.bom else None,
+        "manufacturing-instructions": url("projects.detail"),
+        "part": [_okh_part(project, item) for item in project.documents] or None,
+    }
+    manifest = {key: value for key, value in fields.items() if value is not None}
+    return ("# Open Know-How manifest (OKH-LOSH v1.0), written by the fablab's application.\n"
+            + tomli_w.dumps(manifest))
+
+
+def _okh_part(project: Project, item: ProjectFile) -> dict[str, Any]:
+    key = "source" if item.kind in _OKH_SOURCE_KINDS else "export"
+    return {"name": item.filename,
+            key: [absolute_url("projects.download", project_id=project.id, file_id=item.id)]}
 
 
 def export_zip(project: Project, stream) -> None:

@@ -204,6 +204,15 @@ def okh(project_id: int):
     return response
 
 
+@bp.route("/projects/<int:project_id>/README.md")
+def readme(project_id: int):
+    """The README.md of the ZIP, alone: the manifest's ``readme``."""
+    project = _published(project_id)
+    response = Response(services.markdown_document(project), mimetype="text/markdown")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @bp.route("/projects/<int:project_id>/bom.csv")
 def bom_csv(project_id: int):
     project = _published(project_id)

@@ -1,11 +1,9 @@
-"""Exports of a published project: ZIP (Markdown and files), OKH-LOSH manifest,
-BOM as CSV, and the Atom feed (display names only, never an e-mail)."""
+"""Exports of a published project: ZIP (Markdown and files), BOM as CSV, and the Atom
+feed (display names only, never an e-mail). The OKH-LOSH manifest: test_okh.py."""
 
 from __future__ import annotations
 
-import csv
 import io
-import tomllib
 import zipfile
 
 from tests.projects.conftest import STL_ASCII, png_bytes, upload
@@ -29,29 +27,6 @@ def test_zip_has_markdown_files_and_manifest(app, author, author_client, make_pr
     readme = archive.read("README.md").decode()
     assert "# Station météo" in readme and "## 1. Câbler" in readme
     assert "| Arduino Nano | 1 | pcs |" in readme and "CC-BY-SA-4.0" in readme
-
-
-def test_okh_manifest_fills_the_required_fields(app, author, author_client, make_project):
-    project_id = make_project(author, title="Station météo", summary="Mesure la pluie.",
-                              licence="CERN-OHL-S-2.0", bom=(("Arduino Nano", "1", "pcs"),))
-    upload(author_client, project_id, STL_ASCII, "boitier.stl")
-    response = app.test_client().get(f"/projects/{project_id}/okh.toml")
-    assert response.status_code == 200
-    assert "attachment" in response.headers["Content-Disposition"]
-    manifest = tomllib.loads(response.get_data(as_text=True))
-    assert manifest["okhv"] == "OKH-LOSHv1.0"
-    assert manifest["name"] == "Station météo"
-    assert manifest["license"] == "CERN-OHL-S-2.0"
-    assert manifest["licensor"] == "Camille M."
-    assert manifest["function"] == "Mesure la pluie."
-    assert manifest["documentation-language"] == "fr"
-    assert manifest["version"]
-    assert manifest["bom"].endswith(f"/projects/{project_id}/bom.csv")
-    assert [p["name"] for p in manifest["part"]] == ["boitier.stl"]
-    assert manifest["part"][0]["source"][0].startswith("http://localhost/projects/")
-    bom = app.test_client().get(manifest["bom"].removeprefix("http://localhost"))
-    rows = list(csv.reader(io.StringIO(bom.get_data(as_text=True))))
-    assert rows == [["name", "quantity", "unit", "source"], ["Arduino Nano", "1", "pcs", ""]]
 
 
 def test_bom_csv_has_no_formula(app, author, make_project):

@@ -215,6 +215,7 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("projects.image", "GET"): {role: "notfound" for role in ROLES},  # no such image
     ("projects.export_zip", "GET"): PUBLIC,
     ("projects.okh", "GET"): PUBLIC,
+    ("projects.readme", "GET"): PUBLIC,
     ("projects.bom_csv", "GET"): PUBLIC,
     ("projects.report", "GET"): LOGGED_IN,
     ("projects.report", "POST"): LOGGED_IN,
