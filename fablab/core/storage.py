@@ -1,5 +1,9 @@
 """Uploaded images: checked from their content, re-encoded, stored under a
-random name in UPLOAD_DIR (never the uploaded name), EXIF (GPS) dropped."""
+random name in UPLOAD_DIR (never the uploaded name), EXIF (GPS) dropped.
+
+A file stored during a transaction that is then rolled back (a refused save) is
+deleted with it, so that a refusal leaves nothing behind on disk either.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +14,13 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from fablab.core.errors import DomainError
+from fablab.extensions import db
+
+_NEW_FILES = "fablab.new_files"  # key of Session.info: paths stored since the last commit
 
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_SIDE = 1600
@@ -43,10 +52,34 @@ def save_image(stream, field: str = "photo") -> str:
     image = ImageOps.exif_transpose(image).convert("RGB")
     name = secrets.token_hex(16)
     image.thumbnail((MAX_SIDE, MAX_SIDE))
-    image.save(upload_dir() / f"{name}.jpg", "JPEG", quality=85, optimize=True)
+    folder = upload_dir()
+    forget_on_rollback(folder / f"{name}.jpg", folder / f"{name}-thumb.jpg")
+    image.save(folder / f"{name}.jpg", "JPEG", quality=85, optimize=True)
     image.thumbnail((THUMB_SIDE, THUMB_SIDE))
-    image.save(upload_dir() / f"{name}-thumb.jpg", "JPEG", quality=80, optimize=True)
+    image.save(folder / f"{name}-thumb.jpg", "JPEG", quality=80, optimize=True)
     return f"{name}.jpg"
+
+
+def forget_on_rollback(*paths: Path) -> None:
+    """Delete these new files if the current transaction is rolled back."""
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # the rollback to come must have a transaction to end
+    session.info.setdefault(_NEW_FILES, []).extend(paths)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_new_files(session: Session) -> None:
+    if not session.in_nested_transaction():  # a savepoint released: not yet committed
+        session.info.pop(_NEW_FILES, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _delete_new_files(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is not None:  # a savepoint: the transaction goes on
+        return
+    for path in session.info.pop(_NEW_FILES, []):
+        path.unlink(missing_ok=True)
 
 
 def delete_image(name: str | None) -> None:

@@ -21,6 +21,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from werkzeug.utils import secure_filename
 
 from fablab.core.errors import DomainError
+from fablab.core.storage import forget_on_rollback
 
 FOLDER = "projects"
 MAX_SIDE = 1600
@@ -161,6 +162,7 @@ def store_upload(stream, filename: str, limit: int) -> StoredFile:
                             "SCAD, FCStd, a Gerber ZIP, INO, PDF or an image (JPEG, PNG, WebP)."),
                           "upload")
     stored_name = secrets.token_hex(16) + ".bin"
+    forget_on_rollback(folder() / stored_name)
     (folder() / stored_name).write_bytes(data)
     return StoredFile(stored_name, clean_filename(filename, kind, "file"), kind, len(data),
                       hashlib.sha256(data).hexdigest())
@@ -192,6 +194,7 @@ def _store_image(data: bytes, filename: str) -> StoredFile:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85, optimize=True)
     encoded = out.getvalue()
+    forget_on_rollback(folder() / f"{name}.jpg", folder() / f"{name}-thumb.jpg")
     (folder() / f"{name}.jpg").write_bytes(encoded)
     image.thumbnail((THUMB_SIDE, THUMB_SIDE))
     image.save(folder() / f"{name}-thumb.jpg", "JPEG", quality=80, optimize=True)
