@@ -182,6 +182,9 @@ def _init_extensions(app: Flask) -> None:
             return None
 
     logging.getLogger("fablab").setLevel(logging.INFO)
+    from fablab.core import mail
+
+    mail.init_app(app)  # development: each request or command prints what it queued
 
 
 def _register_blueprints(app: Flask) -> None:

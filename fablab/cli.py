@@ -96,6 +96,34 @@ def outbox_send(loop: bool, interval: int) -> None:
         time.sleep(interval)
 
 
+@outbox.command("requeue")
+@click.option("--id", "message_id", type=int, help="The failed message to send again.")
+@click.option("--all-failed", is_flag=True, help="Send every failed message again.")
+def outbox_requeue(message_id: int | None, all_failed: bool) -> None:
+    """Put failed e-mails back in the queue (as "send again" on the admin page)."""
+    from fablab.core import mail
+    from fablab.core.errors import DomainError
+    from fablab.core.models import OutboxMessage
+
+    if (message_id is None) == (not all_failed):
+        raise click.UsageError("Give either --id N or --all-failed.")
+    if all_failed:
+        count = mail.requeue_all_failed(None)
+        db.session.commit()
+        click.echo(f"{count} message(s) will be sent again.")
+        return
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None:
+        raise click.ClickException(f"No message #{message_id} in the outbox.")
+    try:
+        mail.requeue(None, message)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(f"#{message_id}: {error}") from error
+    db.session.commit()
+    click.echo(f"Message #{message_id} will be sent again.")
+
+
 @click.group("memberships", cls=AppGroup)
 def memberships_cli() -> None:
     """Membership tasks."""

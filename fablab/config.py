@@ -23,7 +23,8 @@ class DefaultConfig:
     # rate limits see the visitor's address and links use https. 0 when serving directly.
     PROXY_COUNT = 0
 
-    # E-mail: "log" prints messages to the log (development); "smtp" sends them.
+    # E-mail: "log" prints each message whole to the console (development); "smtp"
+    # sends them through the worker (`flask outbox send`).
     MAIL_BACKEND = "log"
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25
@@ -33,7 +34,17 @@ class DefaultConfig:
     MAIL_USE_SSL = False
     MAIL_DEFAULT_SENDER = "Fablab <noreply@example.org>"
     MAIL_TIMEOUT = 10
-    OUTBOX_MAX_ATTEMPTS = 8
+    # Retries while SMTP is down: 1, 2, 4… minutes between attempts, at most
+    # OUTBOX_MAX_DELAY_MINUTES; a message is given up (failed) once this many hours have
+    # passed since its first attempt, so that a weekend outage (72 hours) loses nothing.
+    OUTBOX_GIVE_UP_HOURS = 96
+    OUTBOX_MAX_DELAY_MINUTES = 60
+    # With the "log" backend, send the outbox at the end of the request that queued a
+    # message (printed to the console); None: yes unless TESTING. Never with "smtp".
+    OUTBOX_IN_PROCESS: bool | None = None
+    # Pending messages older than this are shown as delayed on the desk (SMTP down,
+    # or no worker running).
+    OUTBOX_DELAYED_MINUTES = 30
 
     # Accounts
     EMAIL_CONFIRM_MAX_AGE = 7 * 24 * 3600

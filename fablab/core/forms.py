@@ -90,3 +90,7 @@ def price_data(form, tariffs) -> dict[int, int | None]:
         value = getattr(form, f"price_{tariff.id}").data
         prices[tariff.id] = None if value is None else int(value * 100)
     return prices
+
+
+class RequeueForm(FlaskForm):
+    """The "send again" button of a failed e-mail: a POST with its CSRF token."""

@@ -55,12 +55,15 @@ class AuditLog(db.Model):
 
 class OutboxMessage(TimestampMixin, db.Model):
     """An e-mail written in the same transaction as the change that caused it,
-    and sent later by ``flask outbox send``."""
+    and sent later by ``flask outbox send`` (or in-process in development)."""
 
     __tablename__ = "outbox"
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'sent', 'failed')", name="status_valid"),
         CheckConstraint("attempts >= 0", name="attempts_positive"),
+        # The give-up deadline counts from the first attempt: it must be known.
+        CheckConstraint("attempts = 0 OR first_attempt_at IS NOT NULL",
+                        name="first_attempt_known"),
         Index("ix_outbox_pending", "status", "next_attempt_at"),
     )
 
@@ -75,5 +78,6 @@ class OutboxMessage(TimestampMixin, db.Model):
     status: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    first_attempt_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

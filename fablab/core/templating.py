@@ -45,6 +45,7 @@ ADMIN_MENU = (
     ("memberships.admin_tariffs", _l("Tariffs")),
     ("core.admin_sites", _l("Sites")),
     ("accounts.admin_audit", _l("Audit log")),
+    ("core.admin_outbox", _l("E-mail outbox")),
 )
 
 

@@ -1,4 +1,5 @@
-"""Home page, language switch, health check and error pages."""
+"""Home page, language switch, health check, error pages, and the admins' pages for the
+sites and the e-mail outbox."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from fablab.core import bp, sites
-from fablab.core.forms import commit_or_refuse, show_error
+from fablab.core import bp, mail, sites
+from fablab.core.forms import MAX_ID, RequeueForm, commit_or_refuse, page_arg, show_error
 from fablab.core.permissions import admin_required
 from fablab.core.sites import SiteForm
-from fablab.core.models import Site
+from fablab.core.models import OutboxMessage, Site
 from fablab.extensions import db, limiter, login_manager
 
 
@@ -196,3 +197,43 @@ def _site_form(site: Site | None):
                 refused=lambda error: show_error(form, error)):
             return redirect(url_for("core.admin_sites"))
     return render_template("core/site_form.html", form=form, site=site)
+
+
+# --- admins: the e-mail outbox -------------------------------------------------------------
+
+OUTBOX_PAGE_SIZE = 50
+
+
+@bp.route("/admin/outbox")
+@admin_required
+def admin_outbox():
+    status = request.args.get("status", "")
+    status = status if status in mail.STATUS_LABELS else ""
+    page = page_arg()
+    messages = mail.recent_messages(status or None, OUTBOX_PAGE_SIZE + 1,
+                                    (page - 1) * OUTBOX_PAGE_SIZE)
+    return render_template("core/admin_outbox.html", messages=messages[:OUTBOX_PAGE_SIZE],
+                           status=status, page=page, has_next=len(messages) > OUTBOX_PAGE_SIZE,
+                           counts=mail.status_counts(), health=mail.outbox_health(),
+                           status_labels=mail.STATUS_LABELS)
+
+
+# Ids stop at MAX_ID: a longer number is a 404, not an SQLite overflow (a 500).
+@bp.route(f"/admin/outbox/<int(max={MAX_ID}):message_id>")
+@admin_required
+def admin_outbox_message(message_id: int):
+    message = db.get_or_404(OutboxMessage, message_id)
+    return render_template("core/admin_outbox_message.html", message=message,
+                           shows_text=mail.shows_text(), form=RequeueForm(),
+                           status_labels=mail.STATUS_LABELS)
+
+
+@bp.route(f"/admin/outbox/<int(max={MAX_ID}):message_id>/requeue", methods=["POST"])
+@admin_required
+def admin_outbox_requeue(message_id: int):
+    message = db.get_or_404(OutboxMessage, message_id)
+    if not RequeueForm().validate_on_submit():
+        abort(400)
+    commit_or_refuse(lambda: mail.requeue(current_user, message),
+                     lambda _message: _("The e-mail will be sent again in a moment."))
+    return redirect(url_for("core.admin_outbox_message", message_id=message.id))

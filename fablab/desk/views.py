@@ -13,6 +13,7 @@ from fablab.accounts.models import Organisation, User
 from fablab.core import qr
 from fablab.core.errors import DomainError
 from fablab.core.forms import commit_or_refuse, id_arg
+from fablab.core.mail import outbox_health
 from fablab.core.permissions import staff_required
 from fablab.core.timeutil import utcnow
 from fablab.desk import bp, services
@@ -214,7 +215,8 @@ def index():
     wanted = id_arg("site")
     site = _desk_site(wanted)
     if site is None:
-        return render_template("desk/today.html", today=None, sites=[])
+        return render_template("desk/today.html", today=None, sites=[],
+                               outbox=outbox_health())
     if wanted and wanted != site.id:
         flash(_("Unknown site: showing %(name)s.", name=site.name), "danger")
     session["desk_site_id"] = site.id
@@ -222,6 +224,7 @@ def index():
     found = today.search_members(query) if query.strip() else None
     return render_template("desk/today.html", today=today.today_at(site, site_day(site.id)),
                            sites=active_sites(), query=query, found=found,
+                           outbox=outbox_health(),
                            walk_in_form=WalkInForm(site_id=site.id), now=utcnow(),
                            can_check_in=_can_check_in)
 

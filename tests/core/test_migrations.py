@@ -63,3 +63,43 @@ def test_sites_updated_at_is_added_to_a_database_with_sites_in_use(tmp_path):
             row = connection.execute(text("SELECT created_at, updated_at FROM sites")).one()
             machines = connection.execute(text("SELECT count(*) FROM resources")).scalar()
     assert row[1] == row[0] and machines == 1
+
+
+def test_outbox_first_attempt_is_filled_for_messages_already_tried(tmp_path):
+    """Messages tried before the upgrade get their creation as first attempt, so that
+    their give-up time counts from then; untried ones keep none."""
+    from sqlalchemy import text
+
+    app = create_app(base_config(f"sqlite:///{tmp_path / 'lab.sqlite'}"))
+    with app.app_context():
+        from fablab.extensions import db
+
+        upgrade(revision="3b8e41c7d5a2")
+        with db.engine.begin() as connection:
+            for attempts in (0, 3):
+                connection.execute(text(
+                    "INSERT INTO outbox (recipient, subject, body, attachments, kind, status, "
+                    "attempts, next_attempt_at, last_error, created_at) VALUES "
+                    "('a@example.org', 'S', 'B', '[]', 'k', 'pending', :attempts, "
+                    "'2026-11-28 18:00:00.000000', '', '2026-11-28 17:00:00.000000')"),
+                    {"attempts": attempts})
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(text(
+                "SELECT attempts, first_attempt_at FROM outbox ORDER BY id")).all()
+    assert rows == [(0, None), (3, "2026-11-28 17:00:00.000000")]
+
+
+def test_a_tried_message_must_know_its_first_attempt(app):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from fablab.core.models import OutboxMessage
+    from fablab.extensions import db
+
+    with app.app_context():
+        db.session.add(OutboxMessage(recipient="a@example.org", subject="S", body="B",
+                                     kind="k", attempts=1))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()

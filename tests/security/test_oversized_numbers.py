@@ -9,7 +9,7 @@ HUGE = "99999999999999999999"
 @pytest.mark.parametrize("path,who", [
     ("/machines", None), ("/events", None), ("/items", None), ("/projects", None),
     ("/members", "staff"), ("/bookings/day", "staff"), ("/desk", "staff"),
-    ("/admin/audit", "admin"),
+    ("/admin/audit", "admin"), ("/admin/outbox", "admin"),
 ])
 def test_oversized_site_and_page_are_ignored(client, staff_client, admin_client, path, who):
     browser = {"staff": staff_client, "admin": admin_client}.get(who, client)

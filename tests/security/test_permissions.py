@@ -118,6 +118,9 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("core.admin_create_site", "POST"): ADMIN,
     ("core.admin_edit_site", "GET"): ADMIN,
     ("core.admin_edit_site", "POST"): ADMIN,
+    ("core.admin_outbox", "GET"): ADMIN,
+    ("core.admin_outbox_message", "GET"): ADMIN,  # the victim's failed reset e-mail
+    ("core.admin_outbox_requeue", "POST"): ADMIN,
     # --- machines, trainings, incidents ----------------------------------------------
     ("machines.index", "GET"): PUBLIC,
     ("machines.detail", "GET"): PUBLIC,
@@ -329,6 +332,7 @@ class World:
     project_file_id: int = 0
     bom_line_id: int = 0
     skill_id: int = 0
+    outbox_message_id: int = 0
 
     def url_values(self) -> dict[str, object]:
         """URL variables by name; a new variable name must be added here."""
@@ -362,6 +366,7 @@ class World:
             "line_id": self.bom_line_id,
             "number": 1,
             "skill_id": self.skill_id,
+            "message_id": self.outbox_message_id,
         }
 
     def role_user_id(self, role: str) -> int | None:
@@ -464,6 +469,7 @@ def build_world(app) -> World:
                                    repairer_id=staff.id))
         # The lending library: an item on loan to the victim (renewable), another one
         # she waits for, and a condition of the list.
+        from fablab.core.models import OutboxMessage
         from fablab.loans.models import Hold, Item, ItemCondition, Loan
 
         condition = ItemCondition(name="Bon état", position=1)
@@ -476,7 +482,13 @@ def build_world(app) -> World:
         loan = Loan(item_id=lent.id, member_id=victim.id, due_on=today + timedelta(days=5),
                     checked_out_by_id=staff.id)
         hold = Hold(item_id=free.id, member_id=victim.id, status="waiting", created_at=now)
-        _db.session.add_all([loan, hold])
+        # A password-reset e-mail to the victim that SMTP refused for good.
+        message = OutboxMessage(recipient=VICTIM_EMAIL, subject="Choisissez un mot de passe",
+                                body="Bonjour Zoé,\nhttp://localhost/reset/secret\n",
+                                kind="account.reset", status="failed", attempts=90,
+                                first_attempt_at=now - timedelta(hours=97),
+                                last_error="SMTPServerDisconnected")
+        _db.session.add_all([loan, hold, message])
         _db.session.commit()
         world = World(
             member_id=member.id, staff_id=staff.id, admin_id=admin.id, victim_id=victim.id,
@@ -487,7 +499,8 @@ def build_world(app) -> World:
             slot_id=slot.id, booking_id=booking.id, event_slug=event.slug,
             series_id=series.id, registration_id=registration.id,
             repair_category_id=category.id, item_code=lent.code, free_item_code=free.code,
-            loan_id=loan.id, hold_id=hold.id, condition_id=condition.id)
+            loan_id=loan.id, hold_id=hold.id, condition_id=condition.id,
+            outbox_message_id=message.id)
         build_projects_world(app, world, victim, resource)
         _db.session.remove()
     return world
