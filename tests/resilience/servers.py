@@ -80,6 +80,8 @@ def gunicorn(database_url: str, tmp_path: Path, workers: int = 2,
     env = {**os.environ, "FABLAB_DATABASE_URL": database_url, "FABLAB_SECRET_KEY": SECRET,
            "FABLAB_REDIS_URL": REDIS_URL, "FABLAB_BASE_URL": f"http://127.0.0.1:{port}",
            "FABLAB_MAIL_BACKEND": "log", "FABLAB_UPLOAD_DIR": str(tmp_path / "uploads"),
+           # as in production, e-mails wait for the worker (no delivery inside requests)
+           "FABLAB_OUTBOX_IN_PROCESS": "false",
            **{f"FABLAB_{key}": value for key, value in settings.items()}}
     env.pop("FLASK_DEBUG", None)
     with log.open("w") as out:
