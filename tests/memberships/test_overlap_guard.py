@@ -1,5 +1,6 @@
 """The database itself refuses two overlapping memberships of one member, on every
-test database (an exclusion constraint on PostgreSQL, triggers on SQLite)."""
+test database (an exclusion constraint on PostgreSQL, triggers on SQLite), and the
+service turns that refusal into the form's sentence."""
 
 from __future__ import annotations
 
@@ -9,8 +10,12 @@ import pytest
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from fablab.core.errors import DomainError
+from fablab.core.models import AuditLog, OutboxMessage
 from fablab.core.timeutil import utcnow
+from fablab.memberships import services
 from fablab.memberships.models import Membership
+from tests.support.db_helpers import call_in_request
 
 START, END = date(2026, 1, 1), date(2026, 12, 31)
 
@@ -72,3 +77,29 @@ def test_the_database_refuses_an_update_into_an_overlap(db, member, insert_row):
     assert db.session.scalar(select(Membership.starts_on).where(Membership.id == renewal)) == (
         END + timedelta(days=2))
 
+
+def test_a_desk_whose_check_came_too_early_gets_the_same_sentence(
+        app, db, staff, member, create_tariff, create_membership, monkeypatch):
+    """The other desk's membership was committed after this desk checked: the
+    constraint refuses the insert, the service says why, and nothing is written."""
+    tariff = create_tariff()
+    create_membership(member, starts_on=START, ends_on=END, tariff=tariff)
+    check = services._refuse_overlap
+    calls = []
+
+    def too_early(*args):  # the first check saw nothing yet
+        calls.append(args)
+        if len(calls) > 1:
+            check(*args)
+
+    monkeypatch.setattr(services, "_refuse_overlap", too_early)
+    with pytest.raises(DomainError) as refusal:
+        call_in_request(app, lambda actor, member, tariff: services.record_membership(
+            actor, member, tariff, date(2026, 6, 1), date(2027, 5, 31), 3000, "card"),
+            actor=staff, member=member, tariff=tariff)
+    assert str(refusal.value) == "This period overlaps a membership from 2026-01-01 to 2026-12-31."
+    assert refusal.value.field == "starts_on"
+    assert len(calls) == 2
+    assert _count(db, member) == 1
+    assert db.session.scalar(select(func.count(AuditLog.id))) == 0
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 0
