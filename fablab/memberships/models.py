@@ -30,7 +30,13 @@ class Tariff(TimestampMixin, db.Model):
 
 
 class Membership(TimestampMixin, db.Model):
-    """A paid or free membership period. A member is active while one covers today."""
+    """A paid or free membership period (both days inclusive). A member is active
+    while one covers today.
+
+    Two periods of one member never overlap: the database refuses it, with an
+    exclusion constraint on PostgreSQL and triggers on SQLite, both named
+    ``ex_memberships_no_overlap`` and created by the migration 537a0f4ca516.
+    """
 
     __tablename__ = "memberships"
     __table_args__ = (

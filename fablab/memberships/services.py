@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
 from fablab.accounts.services import EXPORTERS
@@ -107,6 +108,38 @@ def record_membership(actor, member, tariff: Tariff | None, starts_on: date | No
     if payment_method != "free" and amount_cents == 0:
         raise DomainError(_("Choose “free” for a membership with no payment."),
                           "payment_method")
+    _refuse_overlap(member, starts_on, ends_on)
+    membership = Membership(
+        member_id=member.id, tariff=tariff, starts_on=starts_on, ends_on=ends_on,
+        amount_cents=amount_cents, payment_method=payment_method,
+        note=(note or "").strip(), recorded_by_id=getattr(actor, "id", None),
+    )
+    try:
+        # Added inside the savepoint: a desk that loses a race to another (both
+        # checked before either wrote) rolls back the savepoint only.
+        with db.session.begin_nested():
+            db.session.add(membership)
+            db.session.flush()
+    except IntegrityError as error:
+        if "ex_memberships_no_overlap" not in str(error.orig):
+            raise
+        # The other desk's row is committed now: the same sentence as the check.
+        _refuse_overlap(member, starts_on, ends_on)
+        raise DomainError(_("This period overlaps another membership of this member."),
+                          "starts_on") from error
+    audit.record(actor, "membership.create", membership,
+                 summary=f"{member.name}: {starts_on} → {ends_on}",
+                 member_id=member.id, amount_cents=amount_cents, payment_method=payment_method)
+    if member.email:
+        queue_email(member.email, "membership_recorded", locale=member.locale,
+                    kind="membership.recorded", user=member, membership=membership,
+                    tariff_name=tariff_label(tariff))
+    return membership
+
+
+def _refuse_overlap(member, starts_on: date, ends_on: date) -> None:
+    """Refuse a period that meets another of the member's (both days inclusive, as
+    the database's guard: a renewal starts the day after)."""
     overlapping = db.session.scalar(
         select(Membership).where(
             Membership.member_id == member.id,
@@ -120,21 +153,6 @@ def record_membership(actor, member, tariff: Tariff | None, starts_on: date | No
               start=overlapping.starts_on.isoformat(), end=overlapping.ends_on.isoformat()),
             "starts_on",
         )
-    membership = Membership(
-        member=member, tariff=tariff, starts_on=starts_on, ends_on=ends_on,
-        amount_cents=amount_cents, payment_method=payment_method,
-        note=(note or "").strip(), recorded_by_id=getattr(actor, "id", None),
-    )
-    db.session.add(membership)
-    db.session.flush()
-    audit.record(actor, "membership.create", membership,
-                 summary=f"{member.name}: {starts_on} → {ends_on}",
-                 member_id=member.id, amount_cents=amount_cents, payment_method=payment_method)
-    if member.email:
-        queue_email(member.email, "membership_recorded", locale=member.locale,
-                    kind="membership.recorded", user=member, membership=membership,
-                    tariff_name=tariff_label(tariff))
-    return membership
 
 
 def send_expiry_reminders(today: date | None = None) -> int:

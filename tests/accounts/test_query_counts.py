@@ -20,7 +20,7 @@ def test_account_page_does_not_grow(app, login_as, create_member, create_members
     for year in range(3):
         create_membership(regular, tariff=create_tariff(name=f"Tarif {year}"),
                           starts_on=today - timedelta(days=365 * year + 30),
-                          ends_on=today - timedelta(days=365 * year - 335))
+                          ends_on=today - timedelta(days=365 * year - 334))  # consecutive
     with app.app_context():
         for n in range(3):
             organisation = Organisation(name=f"Association {n}", kind="association")

@@ -1,5 +1,6 @@
 """The schema comes from the migrations, and the models agree with it."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -103,3 +104,50 @@ def test_a_tried_message_must_know_its_first_attempt(app):
         with pytest.raises(IntegrityError):
             db.session.commit()
         db.session.rollback()
+
+
+def test_memberships_that_already_overlap_stop_the_upgrade_and_are_named(tmp_path, capfd):
+    """The guard against overlapping memberships is not added over periods that
+    already overlap: the upgrade stops, names each pair and changes nothing; once a
+    person has corrected them, it goes through."""
+    from datetime import date
+
+    from sqlalchemy import text
+
+    from fablab.accounts.models import User
+    from fablab.memberships.models import Membership, Tariff
+
+    app = create_app(base_config(f"sqlite:///{tmp_path / 'lab.sqlite'}"))
+    with app.app_context():
+        from fablab.extensions import db
+
+        upgrade(revision="7d2f0c9e4b1a")
+        member = User(name="Marie", email="marie@example.org", role="member")
+        tariff = Tariff(code="standard", name="Standard", price_cents=3000)
+        db.session.add_all([member, tariff, *[
+            Membership(member=member, tariff=tariff, starts_on=start, ends_on=end,
+                       amount_cents=3000, payment_method="card")
+            for start, end in ((date(2025, 1, 1), date(2025, 12, 31)),
+                               (date(2025, 12, 31), date(2026, 12, 30)),  # one day in common
+                               (date(2026, 12, 31), date(2027, 12, 30)))]])  # adjacent: fine
+        db.session.commit()
+        with pytest.raises(SystemExit):  # flask db upgrade exits with status 1
+            upgrade()
+        logged = capfd.readouterr().err  # Alembic's logging configuration writes to stderr
+        assert "1 pair(s) of memberships overlap" in logged
+        assert ("member 1: membership 1 (2025-01-01 to 2025-12-31) and membership 2 "
+                "(2025-12-31 to 2026-12-30)") in logged
+
+        def state():
+            with db.engine.connect() as connection:
+                return (connection.execute(text("SELECT version_num FROM alembic_version"))
+                        .scalar(),
+                        connection.execute(text("SELECT count(*) FROM sqlite_master "
+                                                "WHERE type = 'trigger' AND name LIKE "
+                                                "'tr_memberships_%'")).scalar())
+
+        assert state() == ("7d2f0c9e4b1a", 0)
+        db.session.execute(text("UPDATE memberships SET starts_on = '2026-01-01' WHERE id = 2"))
+        db.session.commit()
+        upgrade()
+        assert state() == ("537a0f4ca516", 2)
