@@ -17,6 +17,8 @@ class DefaultConfig:
     BASE_URL = "http://127.0.0.1:5000"
     TIMEZONE = "Europe/Paris"
     LAB_NAME = "Fablab"
+    # The lab's country as an ISO 3166-1 alpha-3 code (the repair café's open data).
+    LAB_COUNTRY = "FRA"
     REDIS_URL = ""
     UPLOAD_DIR = ""
     # Behind a reverse proxy: how many proxies set X-Forwarded-For/-Proto/-Host, so that

@@ -3,9 +3,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
-from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, SelectField,
-                     SelectMultipleField, StringField, SubmitField, TextAreaField, TimeField)
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, IntegerField,
+                     SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField,
+                     TimeField)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from fablab.booking.forms import WEEKDAYS
@@ -93,7 +94,14 @@ class RepairItemForm(FlaskForm):
     category_id = SelectField(_l("Category"), coerce=int)
     brand = StringField(_l("Brand"), validators=[Optional(), Length(max=80)])
     model = StringField(_l("Model"), validators=[Optional(), Length(max=120)])
-    problem = TextAreaField(_l("Problem"), validators=[Optional(), Length(max=2000)])
+    year_of_manufacture = IntegerField(_l("Year of manufacture"), validators=[Optional()],
+                                       description=_l("When known, even roughly."))
+    weight_kg = DecimalField(_l("Weight (kg)"), places=None, validators=[Optional()],
+                             description=_l("Its own weight, if weighed: it counts instead of "
+                                            "its category's reference weight."))
+    problem = TextAreaField(_l("Problem"), validators=[
+        DataRequired(message=_l("Please describe the problem in a few words.")),
+        Length(max=2000)])
     outcome = SelectField(_l("Outcome"))
     barrier = SelectField(_l("Barrier to repair"), default="",
                           description=_l("When the object is not fixed."))
@@ -104,3 +112,7 @@ class RepairItemForm(FlaskForm):
     repairer_id = SelectField(_l("Repairer"), coerce=int, default=0)
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
     submit = SubmitField(_l("Log the object"))
+
+
+class RepairCorrectionForm(RepairItemForm):
+    submit = SubmitField(_l("Save the correction"))

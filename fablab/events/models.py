@@ -176,8 +176,13 @@ class Registration(TimestampMixin, db.Model):
 
 
 REPAIR_OUTCOMES = ("fixed", "repairable", "end_of_life")
+# The Open Repair Data Standard's barriers to repair, in its order (see events/ords.py).
 REPAIR_BARRIERS = ("spare_parts_unavailable", "spare_parts_too_expensive", "cannot_open",
-                   "no_repair_information", "lack_of_equipment")
+                   "no_repair_information", "lack_of_equipment", "too_worn_out")
+# An object's own weight, when weighed: more than this is a typing mistake.
+REPAIR_MAX_WEIGHT_KG = 200
+REPAIR_MIN_YEAR = 1900
+ORDS_CATEGORY_IDS = (1, 40)  # the ids of the standard's product categories
 
 
 class RepairCategory(db.Model):
@@ -187,6 +192,9 @@ class RepairCategory(db.Model):
     __tablename__ = "repair_categories"
     __table_args__ = (
         CheckConstraint("weight_kg >= 0 AND co2e_kg >= 0", name="figures_positive"),
+        CheckConstraint("ords_category_id IS NULL OR ords_category_id BETWEEN "
+                        f"{ORDS_CATEGORY_IDS[0]} AND {ORDS_CATEGORY_IDS[1]}",
+                        name="ords_category_valid"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -195,6 +203,9 @@ class RepairCategory(db.Model):
     co2e_kg: Mapped[float] = mapped_column(default=0)
     powered: Mapped[bool] = mapped_column(default=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # Its Open Repair Data Standard product category (events/ords.py); none for an
+    # unpowered kind of object, which the standard does not list.
+    ords_category_id: Mapped[Optional[int]] = mapped_column()
 
 
 class RepairItem(TimestampMixin, db.Model):
@@ -206,6 +217,10 @@ class RepairItem(TimestampMixin, db.Model):
         CheckConstraint(f"barrier IS NULL OR barrier IN {_in(REPAIR_BARRIERS)}",
                         name="barrier_valid"),
         CheckConstraint("barrier IS NULL OR outcome != 'fixed'", name="barrier_only_if_not_fixed"),
+        CheckConstraint(f"year_of_manufacture IS NULL OR year_of_manufacture >= {REPAIR_MIN_YEAR}",
+                        name="year_of_manufacture_valid"),
+        CheckConstraint(f"weight_kg IS NULL OR (weight_kg > 0 AND weight_kg <= "
+                        f"{REPAIR_MAX_WEIGHT_KG})", name="weight_valid"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -222,6 +237,11 @@ class RepairItem(TimestampMixin, db.Model):
     barrier: Mapped[Optional[str]] = mapped_column(String(30))
     repairer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     notes: Mapped[str] = mapped_column(Text, default="")
+    year_of_manufacture: Mapped[Optional[int]] = mapped_column()
+    # Its own weight when weighed, counted instead of its category's reference weight.
+    weight_kg: Mapped[Optional[float]] = mapped_column()
+    # The export's record_date: when the record was last written.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     event: Mapped[Event] = relationship()
     category: Mapped[RepairCategory] = relationship()

@@ -403,47 +403,79 @@ def repair_items_csv():
                     headers={"Content-Disposition": 'attachment; filename="repair-cafe-items.csv"'})
 
 
-def _repair_form(event: Event):
+def _repair_form(event: Event, item=None):
+    """The log form, or the correction form of ``item`` (filled with it on a GET)."""
     from fablab.events import repair
-    from fablab.events.forms import RepairItemForm
+    from fablab.events.forms import RepairCorrectionForm, RepairItemForm
 
-    form = RepairItemForm()
-    form.category_id.choices = [(c.id, c.name) for c in repair.categories()]
+    if item is None:
+        form = RepairItemForm()
+    else:
+        form = RepairCorrectionForm(data={
+            "category_id": item.category_id, "brand": item.brand, "model": item.model,
+            "year_of_manufacture": item.year_of_manufacture, "weight_kg": item.weight_kg,
+            "problem": item.problem, "outcome": item.outcome, "barrier": item.barrier or "",
+            "owner": item.owner.email if item.owner else "",
+            "owner_first_name": item.owner_first_name, "repairer_id": item.repairer_id or 0,
+            "notes": item.notes})
+    categories = repair.categories()
+    if item is not None and item.category not in categories:
+        categories.append(item.category)  # retired since, still its category
+    form.category_id.choices = [(c.id, c.name) for c in categories]
     form.outcome.choices = list(repair.OUTCOME_LABELS.items())
     form.barrier.choices = [("", "—")] + list(repair.BARRIER_LABELS.items())
     helpers = db.session.scalars(select(User).where(User.active.is_(True),
                                                     User.role.in_(("staff", "admin")))).all()
     people = {u.id: u for u in helpers + list(event.animators)}
+    if item is not None and item.repairer is not None:
+        people[item.repairer.id] = item.repairer
     form.repairer_id.choices = [(0, "—")] + [(u.id, u.name) for u in
                                              sorted(people.values(), key=lambda u: u.name)]
     return form
 
 
+def _repair_entry(form):
+    from fablab.events.repair import RepairEntry
+
+    return RepairEntry(
+        category_id=form.category_id.data, outcome=form.outcome.data,
+        barrier=form.barrier.data or None, owner=form.owner.data or "",
+        owner_first_name=form.owner_first_name.data or "", brand=form.brand.data or "",
+        model=form.model.data or "", problem=form.problem.data or "",
+        repairer_id=form.repairer_id.data or None, notes=form.notes.data or "",
+        year_of_manufacture=form.year_of_manufacture.data, weight_kg=form.weight_kg.data)
+
+
 @bp.route("/events/<slug>/repairs", methods=["GET", "POST"])
 @staff_required
 def repairs(slug: str):
-    from fablab.accounts.services import member_by_email_or_card
     from fablab.events import repair
 
     event = get_event_or_404(slug)
     form = _repair_form(event)
-    if form.validate_on_submit():
-        owner = member_by_email_or_card(form.owner.data) if form.owner.data else None
-        try:
-            if form.owner.data and owner is None:
-                raise DomainError(_("No member has this e-mail address or card code."), "owner")
-            repair.record_item(
-                current_user, event, form.category_id.data, form.outcome.data,
-                form.barrier.data or None, owner, form.owner_first_name.data, form.brand.data,
-                form.model.data, form.problem.data, form.repairer_id.data or None,
-                form.notes.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The object is logged."), "success")
-            return redirect(url_for("events.repairs", slug=event.slug))
+    if form.validate_on_submit() and commit_or_refuse(
+            lambda: repair.record_item(current_user, event, _repair_entry(form)),
+            lambda item: _("The object is logged."),
+            refused=lambda error: show_error(form, error)):
+        return redirect(url_for("events.repairs", slug=event.slug))
     return render_template("events/repairs.html", event=event, form=form,
                            items=repair.items_of(event), impact=repair.impact(event_id=event.id),
                            outcomes=repair.OUTCOME_LABELS, barriers=repair.BARRIER_LABELS)
+
+
+@bp.route("/events/<slug>/repairs/<int:repair_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit_repair(slug: str, repair_id: int):
+    from fablab.events import repair
+
+    event = get_event_or_404(slug)
+    item = repair.item_of(event, repair_id)
+    if item is None:
+        abort(404)
+    form = _repair_form(event, item)
+    if form.validate_on_submit() and commit_or_refuse(
+            lambda: repair.correct_item(current_user, item, _repair_entry(form)),
+            lambda item: _("The correction is saved."),
+            refused=lambda error: show_error(form, error)):
+        return redirect(url_for("events.repairs", slug=event.slug))
+    return render_template("events/repair_form.html", event=event, item=item, form=form)

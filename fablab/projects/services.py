@@ -25,6 +25,7 @@ from fablab.accounts.models import User
 from fablab.core import audit
 from fablab.core.errors import DomainError
 from fablab.core.mail import absolute_url, queue_email
+from fablab.core.spreadsheet import formula_safe
 from fablab.core.timeutil import utcnow
 from fablab.extensions import db
 from fablab.machines.models import Resource
@@ -646,14 +647,9 @@ def bom_csv(project: Project) -> str:
     writer = csv.writer(out)
     writer.writerow(["name", "quantity", "unit", "source"])
     for line in project.bom:
-        writer.writerow([_csv_safe(line.name), _number(line.quantity), _csv_safe(line.unit),
-                         _csv_safe(line.source)])
+        writer.writerow([formula_safe(line.name), _number(line.quantity), formula_safe(line.unit),
+                         formula_safe(line.source)])
     return out.getvalue()
-
-
-def _csv_safe(value: str) -> str:
-    """No spreadsheet formula injection."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def markdown_document(project: Project) -> str:

@@ -75,14 +75,15 @@ def _migrated_app(url: str, tmp_path):
 
 
 def _schema_url(url: str) -> str:
-    """The PostgreSQL test database with a schema of its own first on the path."""
+    """The PostgreSQL test database with a schema of its own as the only one on the path
+    (with public on it too, Alembic would find the suite's alembic_version there)."""
     engine = create_engine(_sqlalchemy_url(url), isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
         connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
     engine.dispose()
     separator = "&" if "?" in url else "?"
-    return f"{url}{separator}options=-csearch_path%3D{SCHEMA},public"
+    return f"{url}{separator}options=-csearch_path%3D{SCHEMA}"
 
 
 @pytest.fixture(scope="module")

@@ -177,6 +177,8 @@ MATRIX: dict[tuple[str, str], dict[str, str]] = {
     ("events.repair_items_csv", "GET"): PUBLIC,  # objects only, never their owners
     ("events.repairs", "GET"): STAFF,
     ("events.repairs", "POST"): STAFF,
+    ("events.edit_repair", "GET"): STAFF,
+    ("events.edit_repair", "POST"): STAFF,
     # --- lending library -----------------------------------------------------------------
     ("loans.catalogue", "GET"): PUBLIC,
     ("loans.item", "GET"): PUBLIC,  # the item on loan to the victim: her name never shows
@@ -321,6 +323,7 @@ class World:
     series_id: int
     registration_id: int
     repair_category_id: int
+    repair_id: int
     item_code: str
     free_item_code: str
     loan_id: int
@@ -355,6 +358,7 @@ class World:
             # slug (different tables), see build_world.
             "series_id": self.series_id,
             "registration_id": self.registration_id,
+            "repair_id": self.repair_id,  # an object logged at the event of "slug"
             # The item on loan to the victim (items and the /q/ resolver, its QR).
             "code": self.item_code,
             "kind": "png",
@@ -463,10 +467,10 @@ def build_world(app) -> World:
         category = RepairCategory(name="Grille-pain test", weight_kg=1.5, co2e_kg=20)
         _db.session.add_all([club_session, registration, category])
         _db.session.flush()
-        _db.session.add(RepairItem(event_id=event.id, category_id=category.id,
-                                   owner_member_id=victim.id, brand="Moulinex",
-                                   problem="Ne chauffe plus.", outcome="fixed",
-                                   repairer_id=staff.id))
+        repair = RepairItem(event_id=event.id, category_id=category.id,
+                            owner_member_id=victim.id, brand="Moulinex",
+                            problem="Ne chauffe plus.", outcome="fixed", repairer_id=staff.id)
+        _db.session.add(repair)
         # The lending library: an item on loan to the victim (renewable), another one
         # she waits for, and a condition of the list.
         from fablab.core.models import OutboxMessage
@@ -498,9 +502,9 @@ def build_world(app) -> World:
             training_id=training.id, grant_id=grant.id, incident_id=incident.id,
             slot_id=slot.id, booking_id=booking.id, event_slug=event.slug,
             series_id=series.id, registration_id=registration.id,
-            repair_category_id=category.id, item_code=lent.code, free_item_code=free.code,
-            loan_id=loan.id, hold_id=hold.id, condition_id=condition.id,
-            outbox_message_id=message.id)
+            repair_category_id=category.id, repair_id=repair.id, item_code=lent.code,
+            free_item_code=free.code, loan_id=loan.id, hold_id=hold.id,
+            condition_id=condition.id, outbox_message_id=message.id)
         build_projects_world(app, world, victim, resource)
         _db.session.remove()
     return world
@@ -642,6 +646,11 @@ def form_for(endpoint: str, world: World) -> dict[str, object]:
                            "barrier": "spare_parts_unavailable", "owner": "",
                            "owner_first_name": "Paul", "brand": "Seb", "model": "X1",
                            "problem": "Le moteur force.", "repairer_id": "0", "notes": ""},
+        "events.edit_repair": {"category_id": world.repair_category_id, "outcome": "repairable",
+                               "barrier": "too_worn_out", "owner": "", "owner_first_name": "Paul",
+                               "brand": "Seb", "model": "X2", "problem": "Le moteur force.",
+                               "repairer_id": "0", "notes": "", "year_of_manufacture": "2011",
+                               "weight_kg": "1.8"},
         "loans.create": {**item, "code": "OBJ-0100", "name": "Nouvel objet"},
         "loans.edit": {**item, "code": world.item_code, "name": "Perceuse renommée"},
         "loans.set_status": {"status": "missing", "reason": "Introuvable"},
