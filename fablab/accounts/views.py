@@ -19,10 +19,10 @@ from fablab.accounts.forms import (ChangePasswordForm, ChildForm, ConfirmForm,
                                    OrganisationMemberForm, ProfileForm, RegisterForm, RoleForm)
 from fablab.accounts.models import Organisation, User
 from fablab.core.errors import DomainError
-from fablab.core.forms import commit_or_refuse, flash_form_errors, page_arg, show_error
+from fablab.core.forms import (commit_or_refuse, flash_form_errors, page_arg, safe_next,
+                               show_error)
 from fablab.core.models import AuditLog
 from fablab.core.permissions import admin_required, staff_required
-from fablab.core.views import safe_next
 from fablab.extensions import db, limiter
 
 def _limit(name: str):

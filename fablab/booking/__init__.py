@@ -1,7 +1,22 @@
-"""Open-access slots, closures and bookings of resources inside slots."""
+"""Open-access slots, closures and bookings of resources inside slots.
 
-from flask import Blueprint
+Layer 4, beside events, loans and projects (independent of each other): may import
+core, accounts, memberships and machines. Higher domains react to a booking through
+``fablab.booking.signals``.
+"""
+
+from flask import Blueprint, Flask
+from flask_babel import lazy_gettext as _l
+
+from fablab.core.templating import add_menu_entries, add_template_labels
 
 bp = Blueprint("booking", __name__)
 
-from fablab.booking import views  # noqa: E402,F401
+from fablab.booking import services, views  # noqa: E402,F401  (views add their routes to bp)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    add_menu_entries(app, "staff", (40, "booking.day", _l("Bookings of the day")),
+                     (50, "booking.slots", _l("Open-lab slots")))
+    add_template_labels(app, booking_statuses=services.STATUS_LABELS)

@@ -19,7 +19,7 @@ from fablab.booking.forms import (BookingForm, ClosureForm, DecisionForm, Reason
                                   SlotForm)
 from fablab.booking.models import Booking, Closure, OpenSlot
 from fablab.core.errors import DomainError
-from fablab.core.forms import commit_or_refuse, flash_form_errors, id_arg, show_error
+from fablab.core.forms import commit_or_refuse, flash_form_errors, id_arg, safe_next, show_error
 from fablab.core.models import Site
 from fablab.core.permissions import staff_required
 from fablab.core.sites import active_sites
@@ -167,8 +167,6 @@ def cancel(booking_id: int):
 
 def _local(url: str) -> str | None:
     from urllib.parse import urlsplit
-
-    from fablab.core.views import safe_next
 
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (abort, current_app, g, jsonify, make_response, redirect,
                    render_template, request, url_for)
 from flask_babel import gettext as _
@@ -13,7 +11,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from fablab.core import bp, sites
-from fablab.core.forms import commit_or_refuse, show_error
+from fablab.core.forms import commit_or_refuse, safe_next, show_error
 from fablab.core.permissions import admin_required
 from fablab.core.sites import SiteForm
 from fablab.core.models import Site
@@ -59,16 +57,6 @@ def healthz():
         db.session.rollback()
         return jsonify(status="unavailable"), 503
     return jsonify(status="ok")
-
-
-def safe_next(target: str | None, fallback: str) -> str:
-    """Only local paths: an open redirect would help phishing."""
-    if not target:
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    return target
 
 
 @bp.route("/language", methods=["POST"])

@@ -8,7 +8,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, IntegerField, 
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from fablab.booking.forms import WEEKDAYS
+from fablab.core.forms import WEEKDAYS
 from fablab.events.services import AUDIENCE_LABELS, KIND_LABELS
 
 

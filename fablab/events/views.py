@@ -16,8 +16,7 @@ from sqlalchemy import select
 
 from fablab.accounts.models import User
 from fablab.core.errors import DomainError
-from fablab.core.forms import (commit_or_refuse, id_arg, page_arg, price_data, show_error,
-                               with_price_fields)
+from fablab.core.forms import commit_or_refuse, id_arg, page_arg, show_error
 from fablab.core.models import Site
 from fablab.core.permissions import staff_required
 from fablab.core.sites import active_sites
@@ -28,6 +27,7 @@ from fablab.events.forms import EventForm, ParticipantsForm, ReasonForm, SeriesF
 from fablab.events.models import AUDIENCES, EVENT_KINDS, Event, EventSeries, Registration
 from fablab.machines.models import Resource
 from fablab.machines.services import list_trainings
+from fablab.memberships.forms import price_data, with_price_fields
 
 
 def _is_staff() -> bool:

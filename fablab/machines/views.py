@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from fablab.accounts.services import member_by_email_or_card
 from fablab.core.errors import DomainError
-from fablab.core.forms import commit_or_refuse, flash_form_errors, id_arg, price_data, show_error
+from fablab.core.forms import commit_or_refuse, flash_form_errors, id_arg, show_error
 from fablab.core.models import Site
 from fablab.core.permissions import staff_required
 from fablab.core.sites import active_sites
@@ -23,6 +23,7 @@ from fablab.machines import bp, services
 from fablab.machines.forms import (GrantForm, IncidentForm, ResolveForm, StatusForm, TrainingForm,
                                    resource_form)
 from fablab.machines.models import RESOURCE_KINDS, Incident, Resource, Training, TrainingGrant
+from fablab.memberships.forms import price_data
 from fablab.memberships.services import list_tariffs
 
 
