@@ -112,6 +112,11 @@ def load_demo() -> None:
     load_machines_demo(moment, site, staff, member, people)
     db.session.flush()
 
+    from fablab.booking.demo import load_booking_demo
+
+    load_booking_demo(moment, site, staff, member, people)
+    db.session.flush()
+
     from fablab.events.demo import load_events_demo
 
     load_events_demo(moment, site, staff, member, people)

@@ -9,6 +9,7 @@ from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
 
 from fablab.core.templating import add_menu_entries, add_template_labels
+from fablab.machines import signals as machines_signals
 
 bp = Blueprint("booking", __name__)
 
@@ -20,3 +21,5 @@ def init_app(app: Flask) -> None:
     add_menu_entries(app, "staff", (40, "booking.day", _l("Bookings of the day")),
                      (50, "booking.slots", _l("Open-lab slots")))
     add_template_labels(app, booking_statuses=services.STATUS_LABELS)
+    machines_signals.resource_unavailable.connect(services.on_resource_unavailable)
+    machines_signals.machine_page.connect(views.machine_page_parts)

@@ -449,6 +449,11 @@ def cancel_future_bookings_of_resource(actor, resource: Resource, reason: str) -
     return len(bookings)
 
 
+def on_resource_unavailable(resource: Resource, actor, reason: str) -> int:
+    """Receiver of ``machines.signals.resource_unavailable``."""
+    return cancel_future_bookings_of_resource(actor, resource, reason)
+
+
 def decide(booking: Booking, staff, accept: bool, reason: str = "") -> None:
     """Accept or reject a room request; the member is told, with the reason."""
     if booking.status != "pending":

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import Flask, current_app, request, url_for
 from flask_babel import format_currency, format_date, format_datetime, format_time, get_locale
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from werkzeug.routing import BuildError
 
 from fablab.core.markdown import render_markdown
@@ -27,6 +29,27 @@ def add_menu_entries(app: Flask, menu: str, *entries: tuple[int, str, str]) -> N
 def add_template_labels(app: Flask, **labels) -> None:
     """A domain's labels (statuses, kinds…) as template globals, set up by the domain."""
     app.jinja_env.globals.update(labels)
+
+
+@dataclass(frozen=True)
+class PagePart:
+    """Part of a page that a higher domain adds (a lower domain's page cannot import it)."""
+
+    place: str  # where on the page, as the page's template names it
+    position: int  # order among the parts of one place
+    html: Markup
+
+
+def page_parts(signal, sender, **kwargs) -> dict[str, Markup]:
+    """Ask the receivers of a page's ``signal`` for their parts, joined by place.
+
+    A blinker signal calls its receivers in no set order: parts carry their position."""
+    parts = sorted((part for _receiver, answer in signal.send(sender, **kwargs)
+                    for part in answer or ()), key=lambda part: part.position)
+    joined: dict[str, Markup] = {}
+    for part in parts:
+        joined[part.place] = joined.get(part.place, Markup()) + part.html
+    return joined
 
 
 def has_endpoint(endpoint: str) -> bool:
