@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from fablab.accounts.models import User
+from fablab.booking import signals
 from fablab.booking.models import LIVE_STATUSES, Booking, Closure, OpenSlot, SlotSeries
 from fablab.core import audit
 from fablab.core.errors import DomainError
@@ -485,10 +486,7 @@ def check_in(booking: Booking, staff) -> None:
         raise DomainError(_("Arrivals are recorded from an hour before the booking starts."))
     booking.checked_in_at, booking.no_show = utcnow(), False
     audit.record(staff, "booking.check_in", booking, summary=booking.member.name)
-    from fablab.desk.visits import record_member_visit
-
-    record_member_visit(booking.resource.site_id, member_id=booking.member_id, source="booking",
-                        reason="open_lab", recorded_by=staff)
+    signals.booking_checked_in.send(booking, staff=staff)  # the desk counts the visit
 
 
 def mark_no_shows(now: datetime | None = None, member_id: int | None = None) -> int:
@@ -622,9 +620,8 @@ def _notify(booking: Booking, template: str, **extra) -> None:
     link = absolute_url("booking.my_bookings")
     attachments = None
     if template in ("booking_confirmed", "booking_accepted"):  # to add to a calendar
-        from fablab.agenda.ics import booking_attachments
-
-        attachments = booking_attachments(booking, member.locale)
+        attachments = [file for _receiver, files in signals.calendar_attachments.send(
+            booking, locale=member.locale) for file in files or ()]
     queue_email(member.email, template, locale=member.locale, kind=f"booking.{template[8:]}",
                 attachments=attachments,
                 user=member, booking=booking, resource=resource, link=link,

@@ -27,6 +27,7 @@ from fablab.core.errors import DomainError
 from fablab.core.mail import absolute_url, queue_email
 from fablab.core.sites import slugify
 from fablab.core.timeutil import utcnow
+from fablab.events import signals
 from fablab.events.models import (AUDIENCES, EVENT_KINDS, LIVE_REGISTRATION, Event,
                                   EventPrice, EventSeries, Registration)
 from fablab.extensions import db
@@ -406,12 +407,7 @@ def set_attendance(actor, registration: Registration, attended: bool = True) -> 
     audit.record(actor, "registration.attend" if attended else "registration.absent",
                  registration, summary=registration.participant_name)
     if attended:
-        from fablab.desk.visits import reason_for_event, record_member_visit
-
-        record_member_visit(event.site_id, member_id=None if registration.child_id
-                            else registration.member_id, child_id=registration.child_id,
-                            source="event", reason=reason_for_event(event.kind),
-                            recorded_by=actor)
+        signals.attendance_marked.send(registration, actor=actor)  # the desk counts the visit
 
 
 def check_in_participant(actor, event: Event, member_id: int | None = None,
@@ -581,9 +577,8 @@ def _notify(registration: Registration, template: str) -> None:
     link = absolute_url("events.detail", slug=event.slug)
     attachments = None
     if template in CALENDAR_TEMPLATES:  # the seat as a file to add to a calendar
-        from fablab.agenda.ics import registration_attachments
-
-        attachments = registration_attachments(registration, member.locale)
+        attachments = [file for _receiver, files in signals.calendar_attachments.send(
+            registration, locale=member.locale) for file in files or ()]
     queue_email(member.email, template, locale=member.locale, attachments=attachments,
                 kind=f"event.{template.split('_', 1)[1]}", user=member, event=event,
                 participant=registration.participant_name, link=link,
