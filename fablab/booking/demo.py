@@ -8,9 +8,10 @@ from datetime import date, time, timedelta
 from sqlalchemy import select
 
 from fablab.accounts.models import Organisation, User
-from fablab.booking.models import Booking, Closure, OpenSlot
+from fablab.booking.models import Booking, OpenSlot
 from fablab.booking.services import create_series
 from fablab.core.demo import DemoMoment, Period
+from fablab.core.models import Closure
 from fablab.extensions import db
 from fablab.machines.models import Resource
 

@@ -1,5 +1,5 @@
-"""Open-access slots (créneaux d'accès libre), their weekly series, closures,
-and bookings of a resource inside a slot.
+"""Open-access slots (créneaux d'accès libre), their weekly series, and bookings of a
+resource inside a slot. Closures (a site's closed days) are core's: loans use them too.
 
 No two live bookings (pending or confirmed) of one resource overlap: the
 database refuses it, with an exclusion constraint on PostgreSQL and triggers on
@@ -20,21 +20,6 @@ from fablab.extensions import db
 
 BOOKING_STATUSES = ("pending", "confirmed", "rejected", "cancelled")
 LIVE_STATUSES = ("pending", "confirmed")
-
-
-class Closure(TimestampMixin, db.Model):
-    """Days a site is closed (holidays): no slot is generated then."""
-
-    __tablename__ = "closures"
-    __table_args__ = (CheckConstraint("last_day >= first_day", name="days_ordered"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
-    first_day: Mapped[date] = mapped_column(Date)
-    last_day: Mapped[date] = mapped_column(Date)
-    reason: Mapped[str] = mapped_column(String(200), default="")
-
-    site = relationship("Site")
 
 
 class SlotSeries(TimestampMixin, db.Model):

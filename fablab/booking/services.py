@@ -26,10 +26,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from fablab.accounts.models import User
 from fablab.booking import signals
-from fablab.booking.models import LIVE_STATUSES, Booking, Closure, OpenSlot, SlotSeries
+from fablab.booking.models import LIVE_STATUSES, Booking, OpenSlot, SlotSeries
 from fablab.core import audit
 from fablab.core.errors import DomainError
 from fablab.core.mail import absolute_url, queue_email
+from fablab.core.models import Closure
+from fablab.core.sites import closure_covering
 from fablab.core.timeutil import utcnow
 from fablab.extensions import db
 from fablab.machines.models import Resource
@@ -64,11 +66,6 @@ def check_planning_day(day: date | None, field: str) -> None:
 
     if day is not None and abs((day - local_today()).days) > PLANNING_HORIZON_DAYS:
         raise DomainError(_("Please choose a date within five years of today."), field)
-
-
-def closure_covering(site_id: int, day: date) -> Closure | None:
-    return db.session.scalar(select(Closure).where(
-        Closure.site_id == site_id, Closure.first_day <= day, Closure.last_day >= day).limit(1))
 
 
 def create_slot(actor, site, starts_at: datetime | None, ends_at: datetime | None,

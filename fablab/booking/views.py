@@ -18,10 +18,10 @@ from fablab.accounts.services import member_by_email_or_card
 from fablab.booking import bp, services
 from fablab.booking.forms import (BookingForm, ClosureForm, DecisionForm, ReasonForm, SeriesForm,
                                   SlotForm)
-from fablab.booking.models import Booking, Closure, OpenSlot
+from fablab.booking.models import Booking, OpenSlot
 from fablab.core.errors import DomainError
 from fablab.core.forms import commit_or_refuse, flash_form_errors, id_arg, safe_next, show_error
-from fablab.core.models import Site
+from fablab.core.models import Closure, Site
 from fablab.core.permissions import staff_required
 from fablab.core.sites import active_sites
 from fablab.core.templating import PagePart

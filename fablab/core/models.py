@@ -1,11 +1,12 @@
-"""Models shared by every domain: sites, the audit log and the e-mail outbox."""
+"""Models shared by every domain: sites and their closures, the audit log and the e-mail
+outbox."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fablab.core.db import TimestampMixin, UTCDateTime
@@ -31,6 +32,22 @@ class Site(TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Site {self.slug}>"
+
+
+class Closure(TimestampMixin, db.Model):
+    """Days a site is closed (holidays): no open slot is made then (booking), and a
+    loan's due date moves to the next open day (loans)."""
+
+    __tablename__ = "closures"
+    __table_args__ = (CheckConstraint("last_day >= first_day", name="days_ordered"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+    site = relationship("Site")
 
 
 class AuditLog(db.Model):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from fablab.core import audit
 from fablab.core.errors import DomainError, ensure_unique
 from fablab.core.mail import absolute_url, queue_email
+from fablab.core.sites import closure_covering
 from fablab.core.sites import zone as site_zone
 from fablab.core.timeutil import local_today, utcnow
 from fablab.extensions import db
@@ -210,8 +211,6 @@ def _history(actor, item: Item, kind: str, loan: Loan | None = None, **fields) -
 
 def due_date(item: Item, start: date) -> date:
     """Start plus the loan period, moved to the next day the site is open."""
-    from fablab.booking.services import closure_covering
-
     day = start + timedelta(days=item.loan_days)
     for _guard in range(60):
         closure = closure_covering(item.site_id, day)
