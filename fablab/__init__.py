@@ -190,7 +190,7 @@ def _init_domains(app: Flask) -> None:
     which runs this package's ``__init__`` first."""
     from fablab import (accounts, agenda, booking, core, desk, events, loans, machines,
                         memberships, projects, reports)
-    from fablab.agenda import api as open_data_api
+    from fablab.core import api as open_data_api
 
     for domain in (core, accounts, memberships, machines, booking, events, loans, projects,
                    agenda, desk, reports):

@@ -13,12 +13,14 @@ from fablab.events import signals as events_signals
 
 bp = Blueprint("agenda", __name__)
 
-from fablab.agenda import ics, views  # noqa: E402,F401  (views add their routes to bp)
+# views add their routes to bp
+from fablab.agenda import api_endpoints, ics, views  # noqa: E402,F401
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     add_menu_entries(app, "main", (10, "agenda.index", _l("Agenda")))
+    api_endpoints.register_endpoints()
     # The .ics files attached to the confirmation e-mails of bookings and registrations.
     booking_signals.calendar_attachments.connect(ics.booking_attachments)
     events_signals.calendar_attachments.connect(ics.registration_attachments)

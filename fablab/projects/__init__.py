@@ -19,3 +19,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     add_menu_entries(app, "main", (60, "projects.gallery", _l("Projects")))
     add_menu_entries(app, "staff", (120, "projects.reports", _l("Reported projects")))
+    api.register_endpoints()
