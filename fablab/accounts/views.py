@@ -12,7 +12,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from fablab.accounts import bp, services
+from fablab.accounts import bp, services, signals
 from fablab.accounts.forms import (ChangePasswordForm, ChildForm, ConfirmForm,
                                    DeleteAccountForm, EmailOnlyForm, LoginForm,
                                    MemberCreateForm, NewPasswordForm, OrganisationForm,
@@ -23,6 +23,7 @@ from fablab.core.forms import (commit_or_refuse, flash_form_errors, page_arg, sa
                                show_error)
 from fablab.core.models import AuditLog
 from fablab.core.permissions import admin_required, staff_required
+from fablab.core.templating import page_parts
 from fablab.extensions import db, limiter
 
 def _limit(name: str):
@@ -138,12 +139,9 @@ def reset_password(token: str):
 @bp.route("/account")
 @login_required
 def account():
-    from fablab.memberships.services import active_membership, memberships_of
-
     return render_template(
         "accounts/account.html",
-        membership=active_membership(current_user),
-        memberships=memberships_of(current_user),
+        parts=page_parts(signals.account_page, current_user),  # the membership
         child_form=ChildForm(),
         confirm_form=ConfirmForm(),
     )
@@ -270,18 +268,11 @@ def create_member():
 @bp.route("/members/<int:user_id>")
 @staff_required
 def member(user_id: int):
-    from fablab.memberships.services import active_membership, memberships_of
-
-    from fablab.booking.services import bookings_of_member, no_show_block_until
-    from fablab.machines.services import grants_of_member
-
     user = db.get_or_404(User, user_id)
     if user.anonymised_at:
         abort(404)
     return render_template("accounts/member.html", member=user,
-                           membership=active_membership(user), memberships=memberships_of(user),
-                           grants=grants_of_member(user), bookings=bookings_of_member(user),
-                           blocked_until=no_show_block_until(user),
+                           parts=page_parts(signals.member_page, user),  # membership, trainings…
                            role_form=RoleForm(role=user.role), confirm_form=ConfirmForm())
 
 

@@ -8,6 +8,7 @@ core, accounts, memberships and machines. Higher domains react to a booking thro
 from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
 
+from fablab.accounts import signals as accounts_signals
 from fablab.core.templating import add_menu_entries, add_template_labels
 from fablab.machines import signals as machines_signals
 
@@ -23,3 +24,4 @@ def init_app(app: Flask) -> None:
     add_template_labels(app, booking_statuses=services.STATUS_LABELS)
     machines_signals.resource_unavailable.connect(services.on_resource_unavailable)
     machines_signals.machine_page.connect(views.machine_page_parts)
+    accounts_signals.member_page.connect(views.member_page_parts)

@@ -54,6 +54,13 @@ def machine_page_parts(resource, **_kwargs) -> list[PagePart]:
     ]
 
 
+def member_page_parts(member, **_kwargs) -> list[PagePart]:
+    """Receiver of ``accounts.signals.member_page``: the member's upcoming bookings."""
+    return [PagePart("side", 40, Markup(render_template(
+        "booking/_member_part.html", bookings=services.bookings_of_member(member),
+        blocked_until=services.no_show_block_until(member))))]
+
+
 def _prefill_times(form) -> None:
     for name in ("start", "end"):
         try:

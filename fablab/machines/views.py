@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from fablab.accounts.services import member_by_email_or_card
 from fablab.core.errors import DomainError
@@ -16,7 +17,7 @@ from fablab.core.models import Site
 from fablab.core.permissions import staff_required
 from fablab.core.sites import active_sites
 from fablab.core.storage import save_image
-from fablab.core.templating import page_parts
+from fablab.core.templating import PagePart, page_parts
 from fablab.extensions import db
 from fablab.machines import bp, services, signals
 from fablab.machines.forms import (GrantForm, IncidentForm, ResolveForm, StatusForm, TrainingForm,
@@ -240,3 +241,9 @@ def revoke(grant_id: int):
     commit_or_refuse(lambda: services.revoke_training(current_user, grant),
                      lambda _done: _("The training is revoked."))
     return redirect(url_for("machines.training", training_id=grant.training_id))
+
+
+def member_page_parts(member, **_kwargs) -> list[PagePart]:
+    """Receiver of ``accounts.signals.member_page``: the member's trainings."""
+    return [PagePart("side", 30, Markup(render_template(
+        "machines/_member_part.html", grants=services.grants_of_member(member))))]

@@ -6,6 +6,7 @@ Layer 2: may import core and accounts.
 from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
 
+from fablab.accounts import signals as accounts_signals
 from fablab.core.templating import add_menu_entries, add_template_labels
 
 bp = Blueprint("memberships", __name__)
@@ -19,3 +20,5 @@ def init_app(app: Flask) -> None:
     add_menu_entries(app, "admin", (20, "memberships.admin_tariffs", _l("Tariffs")))
     app.add_template_filter(services.tariff_label, "tariff")
     add_template_labels(app, payment_labels=services.PAYMENT_LABELS)
+    accounts_signals.account_page.connect(views.account_page_parts)
+    accounts_signals.member_page.connect(views.member_page_parts)
