@@ -10,13 +10,15 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from fablab.accounts import gdpr
 from fablab.accounts.models import Child, Organisation, OrganisationMember, User, new_card_code
 from fablab.core import audit
 from fablab.core.errors import DomainError, ensure_unique
 from fablab.core.mail import absolute_url, queue_email
+from fablab.core.models import AuditLog, OutboxMessage
 from fablab.core.permissions import ROLES
 from fablab.core.timeutil import local_today, utcnow
 from fablab.extensions import db
@@ -239,7 +241,7 @@ def remove_child(guardian: User, child_id: int) -> None:
 def export_data(user: User) -> dict[str, Any]:
     """Everything the application holds about the member, as plain JSON data.
 
-    Later domains add their part through ``EXPORTERS``.
+    Every domain adds its part (registered at setup in ``fablab.accounts.gdpr``).
     """
     data: dict[str, Any] = {
         "exported_at": utcnow().isoformat(),
@@ -264,14 +266,10 @@ def export_data(user: User) -> dict[str, Any]:
             for link in user.organisation_links
         ],
     }
-    for name, exporter in EXPORTERS.items():
-        data[name] = exporter(user)
+    for part in gdpr.parts():
+        if part.export is not None:
+            data[part.name] = part.export(user)
     return data
-
-
-EXPORTERS: dict[str, Any] = {}
-# Later domains add what erasing an account removes from them (see anonymise).
-ERASERS: list[Any] = []
 
 
 def _iso(value) -> str | None:
@@ -289,6 +287,14 @@ def delete_account(user: User, password: str) -> None:
 
 
 def anonymise(user: User) -> None:
+    """Every domain erases its part (registered at setup in ``fablab.accounts.gdpr``): the
+    higher domains first, the account itself last (the others may need its e-mail)."""
+    for part in reversed(gdpr.parts()):
+        if part.erase is not None:
+            part.erase(user)
+
+
+def erase_account(user: User) -> None:
     user.name = ""
     user.email = None
     user.phone = ""
@@ -301,8 +307,21 @@ def anonymise(user: User) -> None:
     for child in user.children:
         child.first_name = ""
     user.organisation_links.clear()
-    for eraser in ERASERS:
-        eraser(user)
+
+
+def erase_traces(user: User) -> None:
+    """The e-mails the member was sent, and their name or address as the summary of a
+    line of the audit log (the line stays: who did what, without them)."""
+    if user.email:
+        db.session.execute(delete(OutboxMessage).where(OutboxMessage.recipient == user.email))
+    names = [value for value in (user.name, user.email) if value]
+    if names:
+        db.session.execute(update(AuditLog).where(AuditLog.summary.in_(names)).values(summary=""))
+    children = [child.first_name for child in user.children if child.first_name]
+    if children:  # a child's registration is logged under their first name
+        db.session.execute(update(AuditLog).where(
+            AuditLog.object_type == "Registration", AuditLog.summary.in_(children))
+            .values(summary=""))
 
 
 def count_admins() -> int:
@@ -603,6 +622,3 @@ def erase_skills(user: User) -> None:
     db.session.execute(SkillMessage.__table__.delete().where(
         or_(SkillMessage.sender_id == user.id, SkillMessage.recipient_id == user.id)))
 
-
-EXPORTERS["skills"] = export_skills
-ERASERS.append(erase_skills)

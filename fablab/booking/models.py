@@ -100,7 +100,7 @@ class Booking(TimestampMixin, db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(10), default="confirmed")
-    purpose: Mapped[str] = mapped_column(String(300), default="")
+    purpose: Mapped[str] = mapped_column(String(300), default="", info={"personal": True})
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     quota_override: Mapped[bool] = mapped_column(default=False)
     checked_in_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

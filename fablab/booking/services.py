@@ -636,13 +636,8 @@ def export_bookings(member) -> list[dict]:
 
 
 
-
-def register_exporters() -> None:
-    from fablab.accounts.services import EXPORTERS
-    from fablab.machines.services import export_trainings
-
-    EXPORTERS["bookings"] = export_bookings
-    EXPORTERS["trainings"] = export_trainings
-
-
-register_exporters()
+def erase_purposes(member) -> None:
+    """GDPR erasure: what the member wrote about their bookings (the bookings stay,
+    anonymous, for the figures)."""
+    db.session.execute(update(Booking).where(Booking.member_id == member.id,
+                                             Booking.purpose != "").values(purpose=""))

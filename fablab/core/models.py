@@ -64,7 +64,7 @@ class AuditLog(db.Model):
     action: Mapped[str] = mapped_column(String(60))
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[Optional[int]]
-    summary: Mapped[str] = mapped_column(String(300), default="")
+    summary: Mapped[str] = mapped_column(String(300), default="", info={"personal": True})
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     actor = relationship("User", foreign_keys=[actor_id])
@@ -82,9 +82,9 @@ class OutboxMessage(TimestampMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    recipient: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
+    recipient: Mapped[str] = mapped_column(String(254), info={"personal": True})
+    subject: Mapped[str] = mapped_column(String(300), info={"personal": True})
+    body: Mapped[str] = mapped_column(Text, info={"personal": True})
     # Attachments as [{"filename", "content_type", "content"}] (text content).
     attachments: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     # A tag such as "account.confirm" lets tests and reports find a message.

@@ -8,6 +8,7 @@ through ``fablab.events.signals``.
 from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
 
+from fablab.accounts import gdpr
 from fablab.core.templating import add_menu_entries, add_template_labels
 
 bp = Blueprint("events", __name__)
@@ -22,3 +23,4 @@ def init_app(app: Flask) -> None:
     add_template_labels(app, event_kinds=services.KIND_LABELS, audiences=services.AUDIENCE_LABELS,
                         registration_statuses=services.REGISTRATION_LABELS,
                         public_animator_names=services.public_animator_names)
+    gdpr.register(app, "registrations", export=services.export_registrations)

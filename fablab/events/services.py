@@ -592,12 +592,3 @@ def export_registrations(member) -> list[dict]:
     return [{"event": r.event.title, "starts_at": r.event.starts_at.isoformat(),
              "participant": r.participant_name, "status": r.status,
              "attended": r.attended_at is not None} for r in rows]
-
-
-def _register_exporter() -> None:
-    from fablab.accounts.services import EXPORTERS
-
-    EXPORTERS["registrations"] = export_registrations
-
-
-_register_exporter()

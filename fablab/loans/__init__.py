@@ -7,6 +7,7 @@ core, accounts, memberships and machines.
 from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
 
+from fablab.accounts import gdpr
 from fablab.core.templating import add_menu_entries, add_template_labels
 
 bp = Blueprint("loans", __name__)
@@ -23,3 +24,4 @@ def init_app(app: Flask) -> None:
                         item_event_labels=services.EVENT_LABELS,
                         hold_statuses=services.HOLD_LABELS,
                         condition_label=services.condition_label)
+    gdpr.register(app, "loans", export=services.export_loans)

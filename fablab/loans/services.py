@@ -651,12 +651,3 @@ def export_loans(member) -> list[dict]:
              "due_on": loan.due_on.isoformat(),
              "returned_at": loan.returned_at.isoformat() if loan.returned_at else None,
              "deposit_cents": loan.deposit_cents} for loan in loans]
-
-
-def register_exporters() -> None:
-    from fablab.accounts.services import EXPORTERS
-
-    EXPORTERS["loans"] = export_loans
-
-
-register_exporters()

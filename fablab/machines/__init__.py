@@ -8,6 +8,7 @@ resource goes out of order, or when its page is shown, machines sends a signal
 from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
 
+from fablab.accounts import gdpr
 from fablab.accounts import signals as accounts_signals
 from fablab.core.templating import add_menu_entries, add_template_labels
 
@@ -24,3 +25,4 @@ def init_app(app: Flask) -> None:
     add_template_labels(app, resource_statuses=services.STATUS_LABELS,
                         resource_kinds=services.KIND_LABELS)
     accounts_signals.member_page.connect(views.member_page_parts)
+    gdpr.register(app, "trainings", export=services.export_trainings)

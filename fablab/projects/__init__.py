@@ -8,11 +8,13 @@ core, accounts, memberships and machines.
 from flask import Blueprint, Flask
 from flask_babel import lazy_gettext as _l
 
+from fablab.accounts import gdpr
 from fablab.core.templating import add_menu_entries
 
 bp = Blueprint("projects", __name__)
 
-from fablab.projects import api, views  # noqa: E402,F401  (views add their routes to bp)
+# views add their routes to bp
+from fablab.projects import api, services, views  # noqa: E402,F401
 
 
 def init_app(app: Flask) -> None:
@@ -20,3 +22,4 @@ def init_app(app: Flask) -> None:
     add_menu_entries(app, "main", (60, "projects.gallery", _l("Projects")))
     add_menu_entries(app, "staff", (120, "projects.reports", _l("Reported projects")))
     api.register_endpoints()
+    gdpr.register(app, "projects", export=services.export_projects, erase=services.erase_projects)
