@@ -17,6 +17,10 @@ from fablab.extensions import babel, bootstrap, csrf, db, limiter, login_manager
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The domains, cli and models are imported inside the functions below, on purpose: every
+# module imports fablab.extensions, which runs this file first, so importing them here
+# would be a cycle (and would load the whole application to read one setting).
+
 
 class ConfigurationError(RuntimeError):
     pass
@@ -186,8 +190,7 @@ def _init_extensions(app: Flask) -> None:
 def _init_domains(app: Flask) -> None:
     """Set up each domain from the bottom layer up (core first, reports last): each one
     registers its blueprint, menu entries, template labels, GDPR part and the signals it
-    answers. Imported here, not at the top: every domain imports ``fablab.extensions``,
-    which runs this package's ``__init__`` first."""
+    answers."""
     from fablab import (accounts, agenda, booking, core, desk, events, loans, machines,
                         memberships, projects, reports)
     from fablab.core import api as open_data_api

@@ -14,7 +14,8 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from fablab.accounts import gdpr
-from fablab.accounts.models import Child, Organisation, OrganisationMember, User, new_card_code
+from fablab.accounts.models import (SKILL_LEVELS, Child, Organisation, OrganisationMember,
+                                    PublicProfile, Skill, SkillMessage, User, new_card_code)
 from fablab.core import audit
 from fablab.core.errors import DomainError, ensure_unique
 from fablab.core.mail import absolute_url, queue_email
@@ -471,8 +472,6 @@ def default_display_name(user: User) -> str:
 
 
 def public_profile(user: User, create: bool = True):
-    from fablab.accounts.models import PublicProfile
-
     profile = db.session.get(PublicProfile, user.id)
     if profile is None and create:
         profile = PublicProfile(user_id=user.id, display_name=default_display_name(user),
@@ -501,8 +500,6 @@ def normalise_skill(name: str) -> str:
 
 
 def add_skill(user: User, name: str, level: str):
-    from fablab.accounts.models import SKILL_LEVELS, Skill
-
     name = normalise_skill(name)
     if not name:
         raise DomainError(_("Please name the skill."), "name")
@@ -526,8 +523,6 @@ def add_skill(user: User, name: str, level: str):
 
 
 def remove_skill(user: User, skill_id: int) -> None:
-    from fablab.accounts.models import Skill
-
     skill = db.session.get(Skill, skill_id)
     if skill is None or skill.user_id != user.id:
         raise DomainError(_("This skill is not on your list."))
@@ -535,8 +530,6 @@ def remove_skill(user: User, skill_id: int) -> None:
 
 
 def _listed():
-    from fablab.accounts.models import PublicProfile
-
     return (select(PublicProfile).join(User, User.id == PublicProfile.user_id)
             .where(PublicProfile.in_directory.is_(True), User.active.is_(True),
                    User.anonymised_at.is_(None)))
@@ -545,8 +538,6 @@ def _listed():
 def skills_directory(q: str = "", limit: int = 30, offset: int = 0):
     """Listed members (display names and skills only), searchable by skill or name."""
     from sqlalchemy.orm import selectinload
-
-    from fablab.accounts.models import PublicProfile, Skill
 
     query = _listed()
     q = normalise_skill(q)
@@ -562,8 +553,6 @@ def skills_directory(q: str = "", limit: int = 30, offset: int = 0):
 
 
 def listed_profile(user_id: int):
-    from fablab.accounts.models import PublicProfile
-
     return db.session.scalar(_listed().where(PublicProfile.user_id == user_id))
 
 
@@ -571,8 +560,6 @@ def send_skill_message(sender: User, recipient_id: int, body: str) -> None:
     """Through the outbox; the recipient's address is never shown to the sender,
     and the sender's is given to the recipient so that they can answer."""
     from datetime import timedelta
-
-    from fablab.accounts.models import SkillMessage
 
     profile = listed_profile(recipient_id)
     if profile is None:
@@ -598,8 +585,6 @@ def send_skill_message(sender: User, recipient_id: int, body: str) -> None:
 
 
 def export_skills(user: User) -> dict[str, Any]:
-    from fablab.accounts.models import PublicProfile, SkillMessage
-
     profile = db.session.get(PublicProfile, user.id)
     return {
         "display_name": profile.display_name if profile else None,
@@ -612,8 +597,6 @@ def export_skills(user: User) -> dict[str, Any]:
 
 
 def erase_skills(user: User) -> None:
-    from fablab.accounts.models import PublicProfile, SkillMessage
-
     for skill in list(user.skills):
         db.session.delete(skill)
     profile = db.session.get(PublicProfile, user.id)

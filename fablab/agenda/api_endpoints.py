@@ -15,6 +15,7 @@ from fablab.agenda.services import local_midnight
 from fablab.booking.models import OpenSlot
 from fablab.core import api
 from fablab.core.timeutil import lab_timezone, local_today
+from fablab.events import repair
 from fablab.events.models import AUDIENCES, EVENT_KINDS, Event
 from fablab.events.services import seat_counts
 from fablab.extensions import db
@@ -199,8 +200,6 @@ IMPACT = _obj(["from", "to", "repair_cafes", "items", "fixed", "repairable", "en
 
 
 def fetch_impact(query: api.Query):
-    from fablab.events import repair
-
     figures = repair.impact(query.start, query.end)
     stmt = select(func.count(Event.id)).where(Event.kind == "repair_cafe",
                                               Event.status == "published")

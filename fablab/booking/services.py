@@ -32,7 +32,7 @@ from fablab.core.errors import DomainError
 from fablab.core.mail import absolute_url, queue_email
 from fablab.core.models import Closure
 from fablab.core.sites import closure_covering
-from fablab.core.timeutil import utcnow
+from fablab.core.timeutil import local_today, utcnow
 from fablab.extensions import db
 from fablab.machines.models import Resource
 from fablab.machines.services import has_valid_training
@@ -62,8 +62,6 @@ PLANNING_HORIZON_DAYS = 5 * 366
 
 def check_planning_day(day: date | None, field: str) -> None:
     """Slots, series and closures are planned within a few years of today."""
-    from fablab.core.timeutil import local_today
-
     if day is not None and abs((day - local_today()).days) > PLANNING_HORIZON_DAYS:
         raise DomainError(_("Please choose a date within five years of today."), field)
 

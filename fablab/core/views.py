@@ -12,9 +12,10 @@ from werkzeug.exceptions import HTTPException
 
 from fablab.core import bp, sites
 from fablab.core.forms import commit_or_refuse, safe_next, show_error
+from fablab.core.models import Site
 from fablab.core.permissions import admin_required
 from fablab.core.sites import SiteForm
-from fablab.core.models import Site
+from fablab.core.storage import upload_dir
 from fablab.extensions import db, limiter, login_manager
 
 
@@ -33,8 +34,6 @@ PRIVATE_UPLOAD_FOLDERS = {"projects"}
 def uploaded_file(name: str):
     """Uploaded images, under their random names; never run or sniffed."""
     from flask import send_from_directory
-
-    from fablab.core.storage import upload_dir
 
     # Project files live in UPLOAD_DIR/projects and are served by the projects
     # blueprint, which checks that the project is visible (drafts are private).

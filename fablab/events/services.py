@@ -28,9 +28,11 @@ from fablab.core.mail import absolute_url, queue_email
 from fablab.core.sites import slugify
 from fablab.core.timeutil import utcnow
 from fablab.events import signals
-from fablab.events.models import (AUDIENCES, EVENT_KINDS, LIVE_REGISTRATION, Event,
-                                  EventPrice, EventSeries, Registration)
+from fablab.events.models import (AUDIENCES, EVENT_KINDS, LIVE_REGISTRATION, Event, EventPrice,
+                                  EventSeries, Registration)
 from fablab.extensions import db
+from fablab.machines.models import Training
+from fablab.machines.services import grant_training
 from fablab.memberships.services import active_membership
 
 KIND_LABELS = {
@@ -340,8 +342,6 @@ def save_event(actor, event: Event | None, animator_ids: list[int] | None = None
     if animator_ids is not None:
         event.animators = db.session.scalars(select(User).where(User.id.in_(animator_ids))).all()
     if training_ids is not None:
-        from fablab.machines.models import Training
-
         event.trainings = db.session.scalars(
             select(Training).where(Training.id.in_(training_ids))).all()
     db.session.flush()
@@ -399,8 +399,6 @@ def set_attendance(actor, registration: Registration, attended: bool = True) -> 
     registration.attended_at = utcnow() if attended else None
     event = registration.event
     if attended and event.kind == "training" and registration.child_id is None:
-        from fablab.machines.services import grant_training
-
         for training in event.trainings:
             grant_training(actor, registration.member, training,
                            note=_("Training session: %(title)s", title=event.title))
@@ -548,8 +546,6 @@ def send_reminders(now: datetime | None = None) -> int:
 
 def set_prices(event: Event, prices: dict[int, int | None]) -> None:
     """Price per tariff (None or absent: free for that tariff)."""
-    from fablab.events.models import EventPrice
-
     current = {price.tariff_id: price for price in event.prices}
     for tariff_id, cents in prices.items():
         if cents is None:

@@ -15,19 +15,22 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from fablab.accounts.models import User
+from fablab.accounts.services import member_by_email_or_card
 from fablab.core.errors import DomainError
 from fablab.core.forms import commit_or_refuse, id_arg, page_arg, show_error
 from fablab.core.models import Site
 from fablab.core.permissions import staff_required
 from fablab.core.sites import active_sites
 from fablab.core.storage import save_image
-from fablab.extensions import db
-from fablab.events import bp, services
-from fablab.events.forms import EventForm, ParticipantsForm, ReasonForm, SeriesForm
+from fablab.core.timeutil import local_today, utcnow
+from fablab.events import bp, repair, services
+from fablab.events.forms import EventForm, ParticipantsForm, ReasonForm, RepairItemForm, SeriesForm
 from fablab.events.models import AUDIENCES, EVENT_KINDS, Event, EventSeries, Registration
+from fablab.extensions import db
 from fablab.machines.models import Resource
 from fablab.machines.services import list_trainings
 from fablab.memberships.forms import price_data, with_price_fields
+from fablab.memberships.services import list_tariffs
 
 
 def _is_staff() -> bool:
@@ -93,8 +96,6 @@ def detail(slug: str):
 
 
 def _now():
-    from fablab.core.timeutil import utcnow
-
     return utcnow()
 
 
@@ -208,8 +209,6 @@ def _event_form(form: EventForm, event: Event | None) -> EventForm:
 
 def _volunteer_ids(form: EventForm) -> list[int]:
     """Members named in the volunteers field, by e-mail or card code."""
-    from fablab.accounts.services import member_by_email_or_card
-
     ids = []
     for value in (form.volunteers.data or "").split(","):
         if value.strip():
@@ -255,8 +254,6 @@ def edit(slug: str):
 
 def _edit(event: Event | None):
     from decimal import Decimal
-
-    from fablab.memberships.services import list_tariffs
 
     tariffs = list_tariffs(only_active=True)
     form_class = with_price_fields(EventForm, tariffs,
@@ -379,10 +376,6 @@ def attend(registration_id: int):
 
 @bp.route("/repair-cafe")
 def repair_cafe():
-    from fablab.core.timeutil import local_today
-
-    from fablab.events import repair
-
     from flask import current_app
 
     zone = ZoneInfo(current_app.config["TIMEZONE"])
@@ -397,16 +390,11 @@ def repair_cafe():
 def repair_items_csv():
     from flask import Response
 
-    from fablab.events import repair
-
     return Response(repair.items_csv(), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="repair-cafe-items.csv"'})
 
 
 def _repair_form(event: Event):
-    from fablab.events import repair
-    from fablab.events.forms import RepairItemForm
-
     form = RepairItemForm()
     form.category_id.choices = [(c.id, c.name) for c in repair.categories()]
     form.outcome.choices = list(repair.OUTCOME_LABELS.items())
@@ -422,9 +410,6 @@ def _repair_form(event: Event):
 @bp.route("/events/<slug>/repairs", methods=["GET", "POST"])
 @staff_required
 def repairs(slug: str):
-    from fablab.accounts.services import member_by_email_or_card
-    from fablab.events import repair
-
     event = get_event_or_404(slug)
     form = _repair_form(event)
     if form.validate_on_submit():
