@@ -1,9 +1,10 @@
 """Counting visits: every arrival of a member, and the walk-in visitors.
 
 ``record_member_visit`` is called by the scan station (a member card), and on the
-signals of a booking's check-in and of an event's attendance (connected at setup). It inserts with ON CONFLICT DO NOTHING on
-the partial unique index, so that two arrivals of one person on one day at one site,
-even at the same instant from two desks, make one visit and no error.
+signals of a booking's check-in and of an event's attendance (connected at setup). It
+inserts with ON CONFLICT DO NOTHING on the partial unique index, so that two arrivals of
+one person on one day at one site, even at the same instant from two desks, make one
+visit and no error.
 """
 
 from __future__ import annotations
