@@ -5,8 +5,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app fablab
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+LINT_STAMP := $(VENV)/.installed-lint
 
-.PHONY: run test install install-test translations extract-messages update-catalogs \
+.PHONY: run test lint install install-test translations extract-messages update-catalogs \
         compile-messages migrate upgrade demo clean bench
 
 $(BIN)/python:
@@ -19,6 +20,10 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 
 $(TEST_STAMP): $(STAMP) setup.cfg
 	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+$(LINT_STAMP): $(STAMP) setup.cfg
+	$(BIN)/pip install --quiet -e ".[lint]"
 	touch $@
 
 install: $(STAMP)
@@ -49,6 +54,10 @@ run: compile-messages demo
 
 test: $(TEST_STAMP) compile-messages
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Static checks, each a line: the import contracts of setup.cfg (the layers of the README).
+lint: $(LINT_STAMP)
+	$(BIN)/lint-imports --no-logo --no-cache
 
 # Benchmarks (not tests): SQLite by default; FABLAB_BENCH_DATABASE_URL=postgresql://… for
 # PostgreSQL. BENCH=name runs one module. Writes bench/RESULTS.md.

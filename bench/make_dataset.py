@@ -407,7 +407,7 @@ def step_sites_and_tariffs(ds: Dataset) -> None:
     ds.insert(Tariff.__table__, rows)
     # Closures every year: the Christmas holidays, and mid-August (shorter than the 14
     # days one books ahead, so that there are always bookings to come).
-    from fablab.booking.models import Closure
+    from fablab.core.models import Closure
 
     rows = []
     for site in ds.sites:

@@ -17,6 +17,10 @@ from fablab.extensions import babel, bootstrap, csrf, db, limiter, login_manager
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The domains, cli and models are imported inside the functions below, on purpose: every
+# module imports fablab.extensions, which runs this file first, so importing them here
+# would be a cycle (and would load the whole application to read one setting).
+
 
 class ConfigurationError(RuntimeError):
     pass
@@ -32,8 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     _load_config(app, test_config)
     _init_extensions(app)
-    _register_blueprints(app)
-    _register_template_helpers(app)
+    _init_domains(app)
     _register_security_headers(app)
     from fablab.agenda.polls import FeedPolls
 
@@ -187,30 +190,18 @@ def _init_extensions(app: Flask) -> None:
     mail.init_app(app)  # development: each request or command prints what it queued
 
 
-def _register_blueprints(app: Flask) -> None:
-    from fablab.accounts import bp as accounts_bp
-    from fablab.agenda import api as open_data_api
-    from fablab.agenda import bp as agenda_bp
-    from fablab.booking import bp as booking_bp
-    from fablab.core import bp as core_bp
-    from fablab.desk import bp as desk_bp
-    from fablab.events import bp as events_bp
-    from fablab.loans import bp as loans_bp
-    from fablab.machines import bp as machines_bp
-    from fablab.memberships import bp as memberships_bp
-    from fablab.projects import bp as projects_bp
-    from fablab.reports import bp as reports_bp
+def _init_domains(app: Flask) -> None:
+    """Set up each domain from the bottom layer up (core first, reports last): each one
+    registers its blueprint, menu entries, template labels, GDPR part and the signals it
+    answers."""
+    from fablab import (accounts, agenda, booking, core, desk, events, loans, machines,
+                        memberships, projects, reports)
+    from fablab.core import api as open_data_api
 
-    for blueprint in (core_bp, accounts_bp, memberships_bp, machines_bp, booking_bp, events_bp,
-                      loans_bp, desk_bp, projects_bp, agenda_bp, reports_bp):
-        app.register_blueprint(blueprint)
+    for domain in (core, accounts, memberships, machines, booking, events, loans, projects,
+                   agenda, desk, reports):
+        domain.init_app(app)
     open_data_api.init_app(app)  # last: every domain has registered its API endpoints
-
-
-def _register_template_helpers(app: Flask) -> None:
-    from fablab.core import templating
-
-    templating.init_app(app)
 
 
 def _register_security_headers(app: Flask) -> None:

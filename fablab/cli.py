@@ -7,7 +7,18 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
+from fablab.accounts import services as accounts
+from fablab.accounts.models import User
+from fablab.booking import services as booking
+from fablab.core.backup import BackupError, backup, restore
+from fablab.core.errors import DomainError
+from fablab.core.mail import send_pending
+from fablab.core.timeutil import utcnow
+from fablab.demo import load_demo
+from fablab.events import services as events
 from fablab.extensions import db
+from fablab.loans.services import expire_holds, send_overdue_notices
+from fablab.memberships.services import send_expiry_reminders
 
 
 def register_commands(app: Flask) -> None:
@@ -28,18 +39,13 @@ def register_commands(app: Flask) -> None:
 @click.password_option(help="The password (asked when not given).")
 def create_admin(email: str, name: str, password: str) -> None:
     """Create an administrator account, or make an existing account admin."""
-    from fablab.accounts import services
-    from fablab.accounts.models import User
-    from fablab.core.errors import DomainError
-    from fablab.core.timeutil import utcnow
-
     try:
-        services.check_password_strength(password)
+        accounts.check_password_strength(password)
     except DomainError as error:
         raise click.ClickException(str(error)) from error
-    user = services.find_by_email(email)
+    user = accounts.find_by_email(email)
     if user is None:
-        user = User(name=name, email=services.normalize_email(email))
+        user = User(name=name, email=accounts.normalize_email(email))
         db.session.add(user)
     user.role = "admin"
     user.active = True
@@ -53,9 +59,6 @@ def create_admin(email: str, name: str, password: str) -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has accounts.")
 def demo(if_empty: bool) -> None:
     """Load realistic French demo data (never on a production database)."""
-    from fablab.accounts.models import User
-    from fablab.demo import load_demo
-
     if db.session.scalar(select(func.count(User.id))):
         if if_empty:
             click.echo("The database already has data: demo data not loaded.")
@@ -85,8 +88,6 @@ def outbox() -> None:
 def outbox_send(loop: bool, interval: int) -> None:
     """Send the pending e-mails (with retries and back-off)."""
     import time
-
-    from fablab.core.mail import send_pending
 
     while True:
         sent, failed = send_pending()
@@ -132,8 +133,6 @@ def memberships_cli() -> None:
 @memberships_cli.command("remind")
 def memberships_remind() -> None:
     """E-mail the members whose membership is about to end (run it daily)."""
-    from fablab.memberships.services import send_expiry_reminders
-
     count = send_expiry_reminders()
     db.session.commit()
     click.echo(f"{count} reminder(s) queued.")
@@ -148,9 +147,7 @@ def booking_cli() -> None:
 def booking_close_slots() -> None:
     """Mark the bookings nobody checked in, once their slot is over, as no-shows
     (run it hourly; the staff day view does it too)."""
-    from fablab.booking.services import mark_no_shows
-
-    count = mark_no_shows()
+    count = booking.mark_no_shows()
     db.session.commit()
     click.echo(f"{count} no-show(s) recorded.")
 
@@ -158,9 +155,7 @@ def booking_close_slots() -> None:
 @booking_cli.command("remind")
 def booking_remind() -> None:
     """E-mail the members whose booking starts within 24 hours (run it hourly)."""
-    from fablab.booking.services import send_reminders
-
-    count = send_reminders()
+    count = booking.send_reminders()
     db.session.commit()
     click.echo(f"{count} reminder(s) queued.")
 
@@ -173,9 +168,7 @@ def events_cli() -> None:
 @events_cli.command("remind")
 def events_remind() -> None:
     """E-mail the people with a seat at an event of the next 24 hours (run it hourly)."""
-    from fablab.events.services import send_reminders
-
-    count = send_reminders()
+    count = events.send_reminders()
     db.session.commit()
     click.echo(f"{count} reminder(s) queued.")
 
@@ -188,8 +181,6 @@ def loans_cli() -> None:
 @loans_cli.command("daily")
 def loans_daily() -> None:
     """End the holds not collected in time and queue the overdue notices (run it daily)."""
-    from fablab.loans.services import expire_holds, send_overdue_notices
-
     expired = expire_holds()
     notices = send_overdue_notices()
     db.session.commit()
@@ -204,8 +195,6 @@ def backup_command(path: str) -> None:
     from pathlib import Path
 
     from flask import current_app
-
-    from fablab.core.backup import BackupError, backup
 
     try:
         written = backup(current_app, Path(path))
@@ -223,8 +212,6 @@ def restore_command(path: str) -> None:
     from pathlib import Path
 
     from flask import current_app
-
-    from fablab.core.backup import BackupError, restore
 
     try:
         restore(current_app, Path(path))

@@ -17,12 +17,19 @@ from sqlalchemy import delete
 from werkzeug.security import generate_password_hash
 
 from fablab.accounts.models import Child, Organisation, OrganisationMember, User
+from fablab.agenda.demo import load_agenda_demo
+from fablab.booking.demo import load_booking_demo
 from fablab.core.demo import DemoMoment
 from fablab.core.models import OutboxMessage, Site
 from fablab.core.timeutil import utcnow
+from fablab.desk.demo import load_desk_demo
+from fablab.events.demo import load_events_demo
 from fablab.extensions import db
+from fablab.loans.demo import load_loans_demo
+from fablab.machines.demo import load_machines_demo
 from fablab.memberships.models import Membership, Tariff
 from fablab.memberships.services import one_year_from
+from fablab.projects.demo import load_projects_demo
 
 DEMO_PASSWORD = "demo-password"
 
@@ -107,30 +114,22 @@ def load_demo() -> None:
     ])
     db.session.flush()
 
-    from fablab.machines.demo import load_machines_demo
-
     load_machines_demo(moment, site, staff, member, people)
     db.session.flush()
 
-    from fablab.events.demo import load_events_demo
+    load_booking_demo(moment, site, staff, member, people)
+    db.session.flush()
 
     load_events_demo(moment, site, staff, member, people)
     db.session.flush()
 
-    from fablab.loans.demo import load_loans_demo
-
     load_loans_demo(moment, site, staff, member, people)
     db.session.flush()
-    from fablab.agenda.demo import load_agenda_demo
 
     load_agenda_demo()
 
-    from fablab.projects.demo import load_projects_demo
-
     load_projects_demo(moment, site, staff, member, people)
     db.session.flush()
-
-    from fablab.desk.demo import load_desk_demo
 
     load_desk_demo(moment, site, staff, member, people)
     # The demo's people are made up: the e-mails their registrations queued go nowhere.

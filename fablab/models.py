@@ -3,8 +3,8 @@
 from fablab.accounts.models import (Child, Organisation, OrganisationMember,  # noqa: F401
                                     PublicProfile, Skill, SkillMessage, User)
 from fablab.agenda.models import CalendarFeed  # noqa: F401
-from fablab.booking.models import Booking, Closure, OpenSlot, SlotSeries  # noqa: F401
-from fablab.core.models import AuditLog, OutboxMessage, Site  # noqa: F401
+from fablab.booking.models import Booking, OpenSlot, SlotSeries  # noqa: F401
+from fablab.core.models import AuditLog, Closure, OutboxMessage, Site  # noqa: F401
 from fablab.desk.models import Visit  # noqa: F401
 from fablab.events.models import (Event, EventPrice, EventSeries, Registration,  # noqa: F401
                                   RepairCategory, RepairItem)

@@ -33,13 +33,13 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-case (services normalise it); NULL once anonymised.
-    email: Mapped[Optional[str]] = mapped_column(String(254), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[Optional[str]] = mapped_column(String(254), unique=True, info={"personal": True})
+    name: Mapped[str] = mapped_column(String(120), info={"personal": True})
     password_hash: Mapped[str] = mapped_column(String(256), default="")
     role: Mapped[str] = mapped_column(String(10), default="member")
     locale: Mapped[str] = mapped_column(String(5), default="fr")
-    phone: Mapped[str] = mapped_column(String(40), default="")
-    commune: Mapped[str] = mapped_column(String(120), default="")
+    phone: Mapped[str] = mapped_column(String(40), default="", info={"personal": True})
+    commune: Mapped[str] = mapped_column(String(120), default="", info={"personal": True})
     birth_year: Mapped[Optional[int]]
     card_code: Mapped[str] = mapped_column(String(20), unique=True, default=new_card_code)
     # A deactivated account cannot log in; an anonymised one has no name or e-mail left.
@@ -97,7 +97,7 @@ class Child(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     guardian_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    first_name: Mapped[str] = mapped_column(String(80))
+    first_name: Mapped[str] = mapped_column(String(80), info={"personal": True})
     birth_year: Mapped[int]
 
     guardian: Mapped[User] = relationship(back_populates="children")
@@ -162,8 +162,8 @@ class PublicProfile(db.Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
                                          primary_key=True)
-    display_name: Mapped[str] = mapped_column(String(60))
-    about: Mapped[str] = mapped_column(String(500), default="")
+    display_name: Mapped[str] = mapped_column(String(60), info={"personal": True})
+    about: Mapped[str] = mapped_column(String(500), default="", info={"personal": True})
     in_directory: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)
 
@@ -183,7 +183,7 @@ class Skill(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     # Stored lower-case and trimmed, so that "Arduino" and "arduino " are one skill.
-    name: Mapped[str] = mapped_column(String(60), index=True)
+    name: Mapped[str] = mapped_column(String(60), index=True, info={"personal": True})
     level: Mapped[str] = mapped_column(String(12), default="beginner")
 
     user: Mapped[User] = relationship(backref=db.backref(

@@ -10,13 +10,16 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from fablab.accounts.models import Child, Organisation, OrganisationMember, User, new_card_code
+from fablab.accounts import gdpr
+from fablab.accounts.models import (SKILL_LEVELS, Child, Organisation, OrganisationMember,
+                                    PublicProfile, Skill, SkillMessage, User, new_card_code)
 from fablab.core import audit
 from fablab.core.errors import DomainError, ensure_unique
 from fablab.core.mail import absolute_url, queue_email
+from fablab.core.models import AuditLog, OutboxMessage
 from fablab.core.permissions import ROLES
 from fablab.core.timeutil import local_today, utcnow
 from fablab.extensions import db
@@ -239,7 +242,7 @@ def remove_child(guardian: User, child_id: int) -> None:
 def export_data(user: User) -> dict[str, Any]:
     """Everything the application holds about the member, as plain JSON data.
 
-    Later domains add their part through ``EXPORTERS``.
+    Every domain adds its part (registered at setup in ``fablab.accounts.gdpr``).
     """
     data: dict[str, Any] = {
         "exported_at": utcnow().isoformat(),
@@ -264,14 +267,10 @@ def export_data(user: User) -> dict[str, Any]:
             for link in user.organisation_links
         ],
     }
-    for name, exporter in EXPORTERS.items():
-        data[name] = exporter(user)
+    for part in gdpr.parts():
+        if part.export is not None:
+            data[part.name] = part.export(user)
     return data
-
-
-EXPORTERS: dict[str, Any] = {}
-# Later domains add what erasing an account removes from them (see anonymise).
-ERASERS: list[Any] = []
 
 
 def _iso(value) -> str | None:
@@ -289,6 +288,14 @@ def delete_account(user: User, password: str) -> None:
 
 
 def anonymise(user: User) -> None:
+    """Every domain erases its part (registered at setup in ``fablab.accounts.gdpr``): the
+    higher domains first, the account itself last (the others may need its e-mail)."""
+    for part in reversed(gdpr.parts()):
+        if part.erase is not None:
+            part.erase(user)
+
+
+def erase_account(user: User) -> None:
     user.name = ""
     user.email = None
     user.phone = ""
@@ -301,8 +308,21 @@ def anonymise(user: User) -> None:
     for child in user.children:
         child.first_name = ""
     user.organisation_links.clear()
-    for eraser in ERASERS:
-        eraser(user)
+
+
+def erase_traces(user: User) -> None:
+    """The e-mails the member was sent, and their name or address as the summary of a
+    line of the audit log (the line stays: who did what, without them)."""
+    if user.email:
+        db.session.execute(delete(OutboxMessage).where(OutboxMessage.recipient == user.email))
+    names = [value for value in (user.name, user.email) if value]
+    if names:
+        db.session.execute(update(AuditLog).where(AuditLog.summary.in_(names)).values(summary=""))
+    children = [child.first_name for child in user.children if child.first_name]
+    if children:  # a child's registration is logged under their first name
+        db.session.execute(update(AuditLog).where(
+            AuditLog.object_type == "Registration", AuditLog.summary.in_(children))
+            .values(summary=""))
 
 
 def count_admins() -> int:
@@ -452,8 +472,6 @@ def default_display_name(user: User) -> str:
 
 
 def public_profile(user: User, create: bool = True):
-    from fablab.accounts.models import PublicProfile
-
     profile = db.session.get(PublicProfile, user.id)
     if profile is None and create:
         profile = PublicProfile(user_id=user.id, display_name=default_display_name(user),
@@ -482,8 +500,6 @@ def normalise_skill(name: str) -> str:
 
 
 def add_skill(user: User, name: str, level: str):
-    from fablab.accounts.models import SKILL_LEVELS, Skill
-
     name = normalise_skill(name)
     if not name:
         raise DomainError(_("Please name the skill."), "name")
@@ -507,8 +523,6 @@ def add_skill(user: User, name: str, level: str):
 
 
 def remove_skill(user: User, skill_id: int) -> None:
-    from fablab.accounts.models import Skill
-
     skill = db.session.get(Skill, skill_id)
     if skill is None or skill.user_id != user.id:
         raise DomainError(_("This skill is not on your list."))
@@ -516,8 +530,6 @@ def remove_skill(user: User, skill_id: int) -> None:
 
 
 def _listed():
-    from fablab.accounts.models import PublicProfile
-
     return (select(PublicProfile).join(User, User.id == PublicProfile.user_id)
             .where(PublicProfile.in_directory.is_(True), User.active.is_(True),
                    User.anonymised_at.is_(None)))
@@ -526,8 +538,6 @@ def _listed():
 def skills_directory(q: str = "", limit: int = 30, offset: int = 0):
     """Listed members (display names and skills only), searchable by skill or name."""
     from sqlalchemy.orm import selectinload
-
-    from fablab.accounts.models import PublicProfile, Skill
 
     query = _listed()
     q = normalise_skill(q)
@@ -543,8 +553,6 @@ def skills_directory(q: str = "", limit: int = 30, offset: int = 0):
 
 
 def listed_profile(user_id: int):
-    from fablab.accounts.models import PublicProfile
-
     return db.session.scalar(_listed().where(PublicProfile.user_id == user_id))
 
 
@@ -552,8 +560,6 @@ def send_skill_message(sender: User, recipient_id: int, body: str) -> None:
     """Through the outbox; the recipient's address is never shown to the sender,
     and the sender's is given to the recipient so that they can answer."""
     from datetime import timedelta
-
-    from fablab.accounts.models import SkillMessage
 
     profile = listed_profile(recipient_id)
     if profile is None:
@@ -579,8 +585,6 @@ def send_skill_message(sender: User, recipient_id: int, body: str) -> None:
 
 
 def export_skills(user: User) -> dict[str, Any]:
-    from fablab.accounts.models import PublicProfile, SkillMessage
-
     profile = db.session.get(PublicProfile, user.id)
     return {
         "display_name": profile.display_name if profile else None,
@@ -593,8 +597,6 @@ def export_skills(user: User) -> dict[str, Any]:
 
 
 def erase_skills(user: User) -> None:
-    from fablab.accounts.models import PublicProfile, SkillMessage
-
     for skill in list(user.skills):
         db.session.delete(skill)
     profile = db.session.get(PublicProfile, user.id)
@@ -603,6 +605,3 @@ def erase_skills(user: User) -> None:
     db.session.execute(SkillMessage.__table__.delete().where(
         or_(SkillMessage.sender_id == user.id, SkillMessage.recipient_id == user.id)))
 
-
-EXPORTERS["skills"] = export_skills
-ERASERS.append(erase_skills)

@@ -12,18 +12,19 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from fablab.accounts import bp, services
-from fablab.accounts.forms import (ChangePasswordForm, ChildForm, ConfirmForm,
-                                   DeleteAccountForm, EmailOnlyForm, LoginForm,
-                                   MemberCreateForm, NewPasswordForm, OrganisationForm,
-                                   OrganisationMemberForm, ProfileForm, RegisterForm, RoleForm)
-from fablab.accounts.models import Organisation, User
+from fablab.accounts import bp, services, signals
+from fablab.accounts.forms import (ChangePasswordForm, ChildForm, ConfirmForm, DeleteAccountForm,
+                                   EmailOnlyForm, LoginForm, MemberCreateForm, NewPasswordForm,
+                                   OrganisationForm, OrganisationMemberForm, ProfileForm,
+                                   PublicProfileForm, RegisterForm, RoleForm, SkillForm,
+                                   SkillMessageForm)
+from fablab.accounts.models import Organisation, Skill, User
 from fablab.core.errors import DomainError
-from fablab.core.forms import commit_or_refuse, flash_form_errors, page_arg, show_error
+from fablab.core.forms import commit_or_refuse, flash_form_errors, page_arg, safe_next, show_error
 from fablab.core.models import AuditLog
 from fablab.core.permissions import admin_required, staff_required
-from fablab.core.views import safe_next
-from fablab.extensions import db, limiter
+from fablab.core.templating import page_parts
+from fablab.extensions import db, limiter, login_manager
 
 def _limit(name: str):
     return limiter.limit(lambda: current_app.config[name], methods=["POST"])
@@ -138,12 +139,9 @@ def reset_password(token: str):
 @bp.route("/account")
 @login_required
 def account():
-    from fablab.memberships.services import active_membership, memberships_of
-
     return render_template(
         "accounts/account.html",
-        membership=active_membership(current_user),
-        memberships=memberships_of(current_user),
+        parts=page_parts(signals.account_page, current_user),  # the membership
         child_form=ChildForm(),
         confirm_form=ConfirmForm(),
     )
@@ -270,18 +268,11 @@ def create_member():
 @bp.route("/members/<int:user_id>")
 @staff_required
 def member(user_id: int):
-    from fablab.memberships.services import active_membership, memberships_of
-
-    from fablab.booking.services import bookings_of_member, no_show_block_until
-    from fablab.machines.services import grants_of_member
-
     user = db.get_or_404(User, user_id)
     if user.anonymised_at:
         abort(404)
     return render_template("accounts/member.html", member=user,
-                           membership=active_membership(user), memberships=memberships_of(user),
-                           grants=grants_of_member(user), bookings=bookings_of_member(user),
-                           blocked_until=no_show_block_until(user),
+                           parts=page_parts(signals.member_page, user),  # membership, trainings…
                            role_form=RoleForm(role=user.role), confirm_form=ConfirmForm())
 
 
@@ -446,8 +437,6 @@ def skills_directory():
 @bp.route("/account/skills", methods=["GET", "POST"])
 @login_required
 def skills_profile():
-    from fablab.accounts.forms import PublicProfileForm, SkillForm
-
     profile = services.public_profile(current_user, create=False)
     profile_form = PublicProfileForm(prefix="profile", obj=profile)
     if profile is None and request.method == "GET":
@@ -479,8 +468,6 @@ def skills_profile():
 @bp.route("/account/skills/<int:skill_id>/delete", methods=["POST"])
 @login_required
 def remove_skill(skill_id: int):
-    from fablab.accounts.models import Skill
-
     skill = db.session.get(Skill, skill_id)
     if skill is None or skill.user_id != current_user.id:
         abort(404)
@@ -494,9 +481,6 @@ def remove_skill(skill_id: int):
 @limiter.limit(lambda: current_app.config["SKILL_MESSAGE_RATE_LIMIT"], methods=["POST"])
 def skills_member(user_id: int):
     """A listed member's public name and skills; members write to them here."""
-    from fablab.accounts.forms import SkillMessageForm
-    from fablab.extensions import login_manager
-
     profile = services.listed_profile(user_id)
     if request.method == "POST" and not current_user.is_authenticated:
         return login_manager.unauthorized()

@@ -1,4 +1,4 @@
-"""The agenda's own endpoints of the open-data API (see ``fablab.agenda.api``).
+"""The agenda's own endpoints of the open-data API (see ``fablab.core.api``).
 
 Events and slots default to those that end after today's midnight when no
 ``from`` is given. Nothing here names a member: no registrations, borrowers,
@@ -11,10 +11,11 @@ from flask import current_app, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from fablab.agenda import api
 from fablab.agenda.services import local_midnight
 from fablab.booking.models import OpenSlot
+from fablab.core import api
 from fablab.core.timeutil import lab_timezone, local_today
+from fablab.events import repair
 from fablab.events.models import AUDIENCES, EVENT_KINDS, Event
 from fablab.events.services import seat_counts
 from fablab.extensions import db
@@ -199,8 +200,6 @@ IMPACT = _obj(["from", "to", "repair_cafes", "items", "fixed", "repairable", "en
 
 
 def fetch_impact(query: api.Query):
-    from fablab.events import repair
-
     figures = repair.impact(query.start, query.end)
     stmt = select(func.count(Event.id)).where(Event.kind == "repair_cafe",
                                               Event.status == "published")
@@ -218,20 +217,22 @@ def fetch_impact(query: api.Query):
     }
 
 
-api.register("events", "/events", EVENT, fetch_events,
-             summary="Published events (workshops, repair cafés, clubs…)",
-             description="Events that end after `from` (default: today) and start before "
-                         "`to`; cancelled ones stay listed with status `cancelled`.",
-             params=[("kind", "Kind of event", EVENT_KINDS),
-                     ("audience", "Audience", AUDIENCES)])
-api.register("slots", "/slots", SLOT, fetch_slots, summary="Open-lab (open access) slots")
-api.register("machines", "/machines", MACHINE, fetch_machines, dated=False,
-             summary="Machines and rooms, with their status",
-             params=[("kind", "machine or room", RESOURCE_KINDS),
-                     ("status", "Status", RESOURCE_STATUSES)])
-api.register("items", "/items", ITEM, fetch_items, dated=False,
-             summary="The lending library: items and whether they are available",
-             params=[("status", "Status", PUBLIC_ITEM_STATUSES),
-                     ("category", "Category", None)])
-api.register("repair_cafe_impact", "/repair-cafe/impact", IMPACT, fetch_impact, paged=False,
-             summary="What the repair cafés repaired, and the waste and CO2e avoided")
+def register_endpoints() -> None:
+    """Called by the agenda's ``init_app``."""
+    api.register("events", "/events", EVENT, fetch_events,
+                 summary="Published events (workshops, repair cafés, clubs…)",
+                 description="Events that end after `from` (default: today) and start before "
+                             "`to`; cancelled ones stay listed with status `cancelled`.",
+                 params=[("kind", "Kind of event", EVENT_KINDS),
+                         ("audience", "Audience", AUDIENCES)])
+    api.register("slots", "/slots", SLOT, fetch_slots, summary="Open-lab (open access) slots")
+    api.register("machines", "/machines", MACHINE, fetch_machines, dated=False,
+                 summary="Machines and rooms, with their status",
+                 params=[("kind", "machine or room", RESOURCE_KINDS),
+                         ("status", "Status", RESOURCE_STATUSES)])
+    api.register("items", "/items", ITEM, fetch_items, dated=False,
+                 summary="The lending library: items and whether they are available",
+                 params=[("status", "Status", PUBLIC_ITEM_STATUSES),
+                         ("category", "Category", None)])
+    api.register("repair_cafe_impact", "/repair-cafe/impact", IMPACT, fetch_impact, paged=False,
+                 summary="What the repair cafés repaired, and the waste and CO2e avoided")

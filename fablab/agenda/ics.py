@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 from flask import current_app
 
-from fablab.agenda.services import Entry
+from fablab.agenda.services import Entry, _Labels, booking_entry, registration_entry, uid_host
 
 PRODID = "-//Fablab//Agenda//FR"
 REFRESH = timedelta(hours=1)
@@ -358,16 +358,14 @@ def _in_request(build, locale: str | None):
 
 
 def registration_attachments(registration, locale: str | None = None) -> list[dict[str, str]]:
-    """The .ics of a registration, attached to its confirmation e-mails."""
-    from fablab.agenda.services import _Labels, registration_entry, uid_host
-
+    """The .ics of a registration, attached to its confirmation e-mails (a receiver of
+    ``events.signals.calendar_attachments``)."""
     entry = _in_request(lambda: registration_entry(registration, _Labels(), uid_host()),
                         locale)
     return [attachment(entry, f"{registration.event.slug}.ics")]
 
 
 def booking_attachments(booking, locale: str | None = None) -> list[dict[str, str]]:
-    from fablab.agenda.services import _Labels, booking_entry, uid_host
-
+    """The .ics of a booking (a receiver of ``booking.signals.calendar_attachments``)."""
     entry = _in_request(lambda: booking_entry(booking, _Labels(), uid_host()), locale)
     return [attachment(entry, f"booking-{booking.id}.ics")]

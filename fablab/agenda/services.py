@@ -49,6 +49,7 @@ from fablab.accounts.models import User
 from fablab.agenda import cache
 from fablab.agenda.models import CalendarFeed, new_feed_token
 from fablab.booking.models import LIVE_STATUSES, Booking, OpenSlot
+from fablab.core import audit
 from fablab.core.errors import DomainError
 from fablab.core.models import Site
 from fablab.core.timeutil import lab_timezone, local_today, utcnow
@@ -564,8 +565,6 @@ def user_by_token(token: str) -> User | None:
 
 def regenerate_token(user: User) -> CalendarFeed:
     """A new secret address; the old one stops answering at once (same row)."""
-    from fablab.core import audit
-
     feed = feed_of(user)
     if feed is None:
         feed = CalendarFeed(user_id=user.id, token=new_feed_token(), regenerated_at=utcnow())

@@ -7,8 +7,7 @@ from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectM
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-WEEKDAYS = [(1, _l("Monday")), (2, _l("Tuesday")), (3, _l("Wednesday")), (4, _l("Thursday")),
-            (5, _l("Friday")), (6, _l("Saturday")), (7, _l("Sunday"))]
+from fablab.core.forms import WEEKDAYS
 
 
 class MultiCheckboxField(SelectMultipleField):

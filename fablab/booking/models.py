@@ -1,5 +1,5 @@
-"""Open-access slots (créneaux d'accès libre), their weekly series, closures,
-and bookings of a resource inside a slot.
+"""Open-access slots (créneaux d'accès libre), their weekly series, and bookings of a
+resource inside a slot. Closures (a site's closed days) are core's: loans use them too.
 
 No two live bookings (pending or confirmed) of one resource overlap: the
 database refuses it, with an exclusion constraint on PostgreSQL and triggers on
@@ -20,21 +20,6 @@ from fablab.extensions import db
 
 BOOKING_STATUSES = ("pending", "confirmed", "rejected", "cancelled")
 LIVE_STATUSES = ("pending", "confirmed")
-
-
-class Closure(TimestampMixin, db.Model):
-    """Days a site is closed (holidays): no slot is generated then."""
-
-    __tablename__ = "closures"
-    __table_args__ = (CheckConstraint("last_day >= first_day", name="days_ordered"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
-    first_day: Mapped[date] = mapped_column(Date)
-    last_day: Mapped[date] = mapped_column(Date)
-    reason: Mapped[str] = mapped_column(String(200), default="")
-
-    site = relationship("Site")
 
 
 class SlotSeries(TimestampMixin, db.Model):
@@ -115,7 +100,7 @@ class Booking(TimestampMixin, db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(10), default="confirmed")
-    purpose: Mapped[str] = mapped_column(String(300), default="")
+    purpose: Mapped[str] = mapped_column(String(300), default="", info={"personal": True})
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     quota_override: Mapped[bool] = mapped_column(default=False)
     checked_in_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime)

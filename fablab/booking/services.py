@@ -25,11 +25,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from fablab.accounts.models import User
-from fablab.booking.models import LIVE_STATUSES, Booking, Closure, OpenSlot, SlotSeries
+from fablab.booking import signals
+from fablab.booking.models import LIVE_STATUSES, Booking, OpenSlot, SlotSeries
 from fablab.core import audit
 from fablab.core.errors import DomainError
 from fablab.core.mail import absolute_url, queue_email
-from fablab.core.timeutil import utcnow
+from fablab.core.models import Closure
+from fablab.core.sites import closure_covering
+from fablab.core.timeutil import local_today, utcnow
 from fablab.extensions import db
 from fablab.machines.models import Resource
 from fablab.machines.services import has_valid_training
@@ -59,15 +62,8 @@ PLANNING_HORIZON_DAYS = 5 * 366
 
 def check_planning_day(day: date | None, field: str) -> None:
     """Slots, series and closures are planned within a few years of today."""
-    from fablab.core.timeutil import local_today
-
     if day is not None and abs((day - local_today()).days) > PLANNING_HORIZON_DAYS:
         raise DomainError(_("Please choose a date within five years of today."), field)
-
-
-def closure_covering(site_id: int, day: date) -> Closure | None:
-    return db.session.scalar(select(Closure).where(
-        Closure.site_id == site_id, Closure.first_day <= day, Closure.last_day >= day).limit(1))
 
 
 def create_slot(actor, site, starts_at: datetime | None, ends_at: datetime | None,
@@ -449,6 +445,11 @@ def cancel_future_bookings_of_resource(actor, resource: Resource, reason: str) -
     return len(bookings)
 
 
+def on_resource_unavailable(resource: Resource, actor, reason: str) -> int:
+    """Receiver of ``machines.signals.resource_unavailable``."""
+    return cancel_future_bookings_of_resource(actor, resource, reason)
+
+
 def decide(booking: Booking, staff, accept: bool, reason: str = "") -> None:
     """Accept or reject a room request; the member is told, with the reason."""
     if booking.status != "pending":
@@ -480,10 +481,7 @@ def check_in(booking: Booking, staff) -> None:
         raise DomainError(_("Arrivals are recorded from an hour before the booking starts."))
     booking.checked_in_at, booking.no_show = utcnow(), False
     audit.record(staff, "booking.check_in", booking, summary=booking.member.name)
-    from fablab.desk.visits import record_member_visit
-
-    record_member_visit(booking.resource.site_id, member_id=booking.member_id, source="booking",
-                        reason="open_lab", recorded_by=staff)
+    signals.booking_checked_in.send(booking, staff=staff)  # the desk counts the visit
 
 
 def mark_no_shows(now: datetime | None = None, member_id: int | None = None) -> int:
@@ -617,9 +615,8 @@ def _notify(booking: Booking, template: str, **extra) -> None:
     link = absolute_url("booking.my_bookings")
     attachments = None
     if template in ("booking_confirmed", "booking_accepted"):  # to add to a calendar
-        from fablab.agenda.ics import booking_attachments
-
-        attachments = booking_attachments(booking, member.locale)
+        attachments = [file for _receiver, files in signals.calendar_attachments.send(
+            booking, locale=member.locale) for file in files or ()]
     queue_email(member.email, template, locale=member.locale, kind=f"booking.{template[8:]}",
                 attachments=attachments,
                 user=member, booking=booking, resource=resource, link=link,
@@ -637,13 +634,8 @@ def export_bookings(member) -> list[dict]:
 
 
 
-
-def register_exporters() -> None:
-    from fablab.accounts.services import EXPORTERS
-    from fablab.machines.services import export_trainings
-
-    EXPORTERS["bookings"] = export_bookings
-    EXPORTERS["trainings"] = export_trainings
-
-
-register_exporters()
+def erase_purposes(member) -> None:
+    """GDPR erasure: what the member wrote about their bookings (the bookings stay,
+    anonymous, for the figures)."""
+    db.session.execute(update(Booking).where(Booking.member_id == member.id,
+                                             Booking.purpose != "").values(purpose=""))

@@ -3,13 +3,14 @@ slots, closures, day view, check-in and room requests."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 
 from fablab.accounts.models import User
@@ -17,18 +18,71 @@ from fablab.accounts.services import member_by_email_or_card
 from fablab.booking import bp, services
 from fablab.booking.forms import (BookingForm, ClosureForm, DecisionForm, ReasonForm, SeriesForm,
                                   SlotForm)
-from fablab.booking.models import Booking, Closure, OpenSlot
+from fablab.booking.models import Booking, OpenSlot
 from fablab.core.errors import DomainError
-from fablab.core.forms import commit_or_refuse, flash_form_errors, id_arg, show_error
-from fablab.core.models import Site
+from fablab.core.forms import commit_or_refuse, flash_form_errors, id_arg, safe_next, show_error
+from fablab.core.models import Closure, Site
 from fablab.core.permissions import staff_required
 from fablab.core.sites import active_sites
+from fablab.core.templating import PagePart
 from fablab.core.timeutil import local_today, parse_day, utcnow
 from fablab.extensions import db
-from fablab.machines.services import grants_of_member, resource_by_slug
+from fablab.machines.services import grants_of_member, has_valid_training, resource_by_slug
+from fablab.memberships.services import active_membership
 
 
-# --- helpers shared with the machine pages ----------------------------------------------------
+# --- the machine page's booking form and free times ---------------------------------------------
+
+
+def machine_page_parts(resource, **_kwargs) -> list[PagePart]:
+    """Receiver of ``machines.signals.machine_page``: the booking form and the free times
+    of the seven days from ``week`` (today by default), the form filled in from the
+    chosen free time (``day``, ``start``, ``end``)."""
+    monday = parse_day(request.args.get("week")) or local_today()
+    form = booking_form_for(resource, BookingForm(formdata=None)) \
+        if current_user.is_authenticated else None
+    if form is not None:
+        form.day.data = parse_day(request.args.get("day"))
+        _prefill_times(form)
+    return [
+        PagePart("book", 40, Markup(render_template(
+            "booking/_machine_book.html", resource=resource, form=form,
+            can_book=_can_book_hint(resource)))),
+        PagePart("week", 40, Markup(render_template(
+            "booking/_machine_week.html", resource=resource, monday=monday,
+            week=week_segments(resource, monday)))),
+    ]
+
+
+def member_page_parts(member, **_kwargs) -> list[PagePart]:
+    """Receiver of ``accounts.signals.member_page``: the member's upcoming bookings."""
+    return [PagePart("side", 40, Markup(render_template(
+        "booking/_member_part.html", bookings=services.bookings_of_member(member),
+        blocked_until=services.no_show_block_until(member))))]
+
+
+def _prefill_times(form) -> None:
+    for name in ("start", "end"):
+        try:
+            getattr(form, name).data = time.fromisoformat(request.args.get(name, ""))
+        except ValueError:
+            pass
+
+
+def _can_book_hint(resource) -> str | None:
+    """Why the member cannot book, shown before they try (the server checks again)."""
+    if not current_user.is_authenticated:
+        return None
+    if not resource.is_bookable:
+        return _("This resource cannot be booked at the moment.")
+    if current_user.is_staff:
+        return None  # staff book for members: the rules are checked for the member
+    if active_membership(current_user) is None:
+        return _("An active membership is needed to book: come and join at the desk.")
+    if not has_valid_training(current_user, resource.training_id):
+        return _("You need the training “%(training)s” to book this machine. Ask the staff "
+                 "for a training session.", training=resource.training.name)
+    return None
 
 
 def booking_form_for(resource, form: BookingForm) -> BookingForm:
@@ -167,8 +221,6 @@ def cancel(booking_id: int):
 
 def _local(url: str) -> str | None:
     from urllib.parse import urlsplit
-
-    from fablab.core.views import safe_next
 
     parts = urlsplit(url)
     path = parts.path + (f"?{parts.query}" if parts.query else "")

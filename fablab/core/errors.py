@@ -1,5 +1,9 @@
 """Domain errors: a rule refused, with a sentence a person can read."""
 
+from sqlalchemy import func, select
+
+from fablab.extensions import db
+
 
 class DomainError(Exception):
     """Raised by services; views flash it or show it next to a field."""
@@ -19,10 +23,6 @@ def ensure_unique(column, value, current, message: str, field: str,
 
     The unique index still settles races; this gives the usual case a sentence.
     """
-    from sqlalchemy import func, select
-
-    from fablab.extensions import db
-
     model = column.class_
     condition = func.lower(column) == value.lower() if ignore_case else column == value
     duplicate = db.session.scalar(select(model).where(condition).limit(1))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import flash, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from fablab.core.errors import DomainError
@@ -19,6 +21,21 @@ def show_error(form: FlaskForm | None, error: DomainError) -> None:
         field.errors = [*list(field.errors or []), error.message]
     else:
         flash(error.message, "danger")
+
+
+# ISO weekday numbers, for the forms of weekly series (open slots, events).
+WEEKDAYS = [(1, _l("Monday")), (2, _l("Tuesday")), (3, _l("Wednesday")), (4, _l("Thursday")),
+            (5, _l("Friday")), (6, _l("Saturday")), (7, _l("Sunday"))]
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only local paths: an open redirect would help phishing."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    return target
 
 
 MAX_ID = 2**31 - 1  # beyond any row's id; larger numbers overflow SQLite's INTEGER
@@ -61,35 +78,6 @@ def flash_form_errors(form: FlaskForm) -> None:
     for field in form:
         for message in field.errors:
             flash(f"{field.label.text}: {message}", "danger")
-
-
-def with_price_fields(form_class, tariffs, label):
-    """A form class with one optional ``price_<tariff id>`` field per tariff;
-    ``label(tariff_name)`` gives each field's label."""
-    from flask_babel import lazy_gettext as _l
-    from wtforms import DecimalField
-    from wtforms.validators import NumberRange, Optional
-
-    from fablab.memberships.services import tariff_label
-
-    class WithPrices(form_class):
-        pass
-
-    for tariff in tariffs:
-        setattr(WithPrices, f"price_{tariff.id}", DecimalField(
-            label(tariff_label(tariff)), places=2,
-            validators=[Optional(), NumberRange(min=0, message=_l("A price cannot be negative."))],
-            description=_l("Leave empty if it is free for this tariff.")))
-    return WithPrices
-
-
-def price_data(form, tariffs) -> dict[int, int | None]:
-    """The prices typed in a form built by :func:`with_price_fields`, in cents."""
-    prices = {}
-    for tariff in tariffs:
-        value = getattr(form, f"price_{tariff.id}").data
-        prices[tariff.id] = None if value is None else int(value * 100)
-    return prices
 
 
 class RequeueForm(FlaskForm):

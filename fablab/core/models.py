@@ -1,11 +1,12 @@
-"""Models shared by every domain: sites, the audit log and the e-mail outbox."""
+"""Models shared by every domain: sites and their closures, the audit log and the e-mail
+outbox."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Optional
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fablab.core.db import TimestampMixin, UTCDateTime
@@ -33,6 +34,22 @@ class Site(TimestampMixin, db.Model):
         return f"<Site {self.slug}>"
 
 
+class Closure(TimestampMixin, db.Model):
+    """Days a site is closed (holidays): no open slot is made then (booking), and a
+    loan's due date moves to the next open day (loans)."""
+
+    __tablename__ = "closures"
+    __table_args__ = (CheckConstraint("last_day >= first_day", name="days_ordered"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+    site = relationship("Site")
+
+
 class AuditLog(db.Model):
     """Who did what to which object: every staff and admin action."""
 
@@ -47,7 +64,7 @@ class AuditLog(db.Model):
     action: Mapped[str] = mapped_column(String(60))
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[Optional[int]]
-    summary: Mapped[str] = mapped_column(String(300), default="")
+    summary: Mapped[str] = mapped_column(String(300), default="", info={"personal": True})
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     actor = relationship("User", foreign_keys=[actor_id])
@@ -68,9 +85,9 @@ class OutboxMessage(TimestampMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    recipient: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
+    recipient: Mapped[str] = mapped_column(String(254), info={"personal": True})
+    subject: Mapped[str] = mapped_column(String(300), info={"personal": True})
+    body: Mapped[str] = mapped_column(Text, info={"personal": True})
     # Attachments as [{"filename", "content_type", "content"}] (text content).
     attachments: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     # A tag such as "account.confirm" lets tests and reports find a message.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask_babel import gettext as _
@@ -15,7 +16,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from fablab.core import audit
 from fablab.core.errors import DomainError, ensure_unique
-from fablab.core.models import Site
+from fablab.core.models import Closure, Site
 from fablab.extensions import db
 
 
@@ -71,3 +72,9 @@ def _free_slug(base: str) -> str:
 
 def zone(site: Site) -> ZoneInfo:
     return ZoneInfo(site.timezone)
+
+
+def closure_covering(site_id: int, day: date) -> Closure | None:
+    """The closure of the site that covers ``day``, if any."""
+    return db.session.scalar(select(Closure).where(
+        Closure.site_id == site_id, Closure.first_day <= day, Closure.last_day >= day).limit(1))

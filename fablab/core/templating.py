@@ -2,64 +2,66 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from flask import Flask, current_app, request, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_currency, format_date, format_datetime, format_time, get_locale
 from flask_babel import lazy_gettext as _l
-
+from markupsafe import Markup
 from werkzeug.routing import BuildError
 
+from fablab.core.markdown import render_markdown
+from fablab.core.storage import thumbnail_name
 from fablab.core.timeutil import local_today
 
-# The main menu. Entries whose endpoint does not exist yet are left out, so that
-# later domains appear in the menu by registering their blueprint.
-MAIN_MENU = (
-    ("agenda.index", _l("Agenda")),
-    ("events.index", _l("Workshops")),
-    ("events.repair_cafe", _l("Repair café")),
-    ("machines.index", _l("Machines")),
-    ("loans.catalogue", _l("Lending library")),
-    ("projects.gallery", _l("Projects")),
-)
-
-STAFF_MENU = (
-    ("desk.index", _l("Desk")),
-    ("desk.scan", _l("Scan station")),
-    ("loans.overview", _l("Loans")),
-    ("booking.day", _l("Bookings of the day")),
-    ("booking.slots", _l("Open-lab slots")),
-    ("machines.trainings", _l("Trainings")),
-    ("machines.incidents", _l("Incidents")),
-    ("accounts.members", _l("Members")),
-    ("memberships.overview", _l("Memberships")),
-    ("accounts.organisations", _l("Organisations")),
-    ("reports.index", _l("Reports")),
-    ("projects.reports", _l("Reported projects")),
-)
-
 ROLE_LABELS = {"member": _l("Member"), "staff": _l("Staff"), "admin": _l("Administrator")}
+MENUS = ("main", "staff", "admin")
 
-ADMIN_MENU = (
-    ("accounts.admin_users", _l("Roles and accounts")),
-    ("memberships.admin_tariffs", _l("Tariffs")),
-    ("core.admin_sites", _l("Sites")),
-    ("accounts.admin_audit", _l("Audit log")),
-    ("core.admin_outbox", _l("E-mail outbox")),
-)
+
+def add_menu_entries(app: Flask, menu: str, *entries: tuple[int, str, str]) -> None:
+    """Each domain puts its pages in a menu at setup: ``(position, endpoint, label)``;
+    entries are shown by position, whatever the order the domains are set up in."""
+    menus = app.extensions.setdefault("fablab.menus", {name: [] for name in MENUS})
+    menus[menu] = sorted(menus[menu] + list(entries), key=lambda entry: entry[0])
+
+
+def add_template_labels(app: Flask, **labels) -> None:
+    """A domain's labels (statuses, kinds…) as template globals, set up by the domain."""
+    app.jinja_env.globals.update(labels)
+
+
+@dataclass(frozen=True)
+class PagePart:
+    """Part of a page that a higher domain adds (a lower domain's page cannot import it)."""
+
+    place: str  # where on the page, as the page's template names it
+    position: int  # order among the parts of one place
+    html: Markup
+
+
+def page_parts(signal, sender, **kwargs) -> dict[str, Markup]:
+    """Ask the receivers of a page's ``signal`` for their parts, joined by place.
+
+    A blinker signal calls its receivers in no set order: parts carry their position."""
+    parts = sorted((part for _receiver, answer in signal.send(sender, **kwargs)
+                    for part in answer or ()), key=lambda part: part.position)
+    joined: dict[str, Markup] = {}
+    for part in parts:
+        joined[part.place] = joined.get(part.place, Markup()) + part.html
+    return joined
 
 
 def has_endpoint(endpoint: str) -> bool:
     return endpoint in current_app.view_functions
 
 
-def menu(entries):
-    return [(endpoint, label) for endpoint, label in entries if has_endpoint(endpoint)]
+def menu(name: str) -> list[tuple[str, str]]:
+    entries = current_app.extensions.get("fablab.menus", {}).get(name, [])
+    return [(endpoint, label) for _position, endpoint, label in entries]
 
 
 def money(cents: int | None) -> str:
-    from flask_babel import format_currency
-
     return format_currency((cents or 0) / 100, "EUR")
 
 
@@ -72,8 +74,6 @@ def local_date(value: date | None, fmt: str = "long") -> str:
 
 
 def local_time(value: datetime | None) -> str:
-    from flask_babel import format_time
-
     return format_time(value, "HH:mm") if value else ""
 
 
@@ -85,42 +85,25 @@ def url_for_if(endpoint: str, **values) -> str | None:
 
 
 def init_app(app: Flask) -> None:
-    from datetime import timedelta
-
-    from fablab.accounts.forms import ORGANISATION_KIND_CHOICES
-    from fablab.booking.services import STATUS_LABELS as BOOKING_STATUS_LABELS
-    from fablab.events.services import AUDIENCE_LABELS, KIND_LABELS as EVENT_KIND_LABELS
-    from fablab.events.services import REGISTRATION_LABELS
-    from fablab.loans import services as loans
-    from fablab.machines.services import KIND_LABELS, STATUS_LABELS
-    from fablab.memberships.services import PAYMENT_LABELS, tariff_label
-
-    from fablab.core.markdown import render_markdown
-    from fablab.core.storage import thumbnail_name
-
+    """Core's filters and globals; each domain adds its own labels and menu entries."""
     app.jinja_env.filters.update(
         money=money, datetime=local_datetime, date=local_date, time=local_time,
-        tariff=tariff_label, markdown=render_markdown, thumbnail=thumbnail_name,
+        markdown=render_markdown, thumbnail=thumbnail_name,
     )
     app.jinja_env.globals.update(
-        has_endpoint=has_endpoint, url_for_if=url_for_if, payment_labels=PAYMENT_LABELS,
-        organisation_kinds=dict(ORGANISATION_KIND_CHOICES), role_labels=ROLE_LABELS,
-        resource_statuses=STATUS_LABELS, resource_kinds=KIND_LABELS,
-        booking_statuses=BOOKING_STATUS_LABELS, timedelta=timedelta,
-        event_kinds=EVENT_KIND_LABELS, audiences=AUDIENCE_LABELS,
-        registration_statuses=REGISTRATION_LABELS,
-        item_statuses=loans.STATUS_LABELS, lendable_labels=loans.LENDABLE_LABELS,
-        item_event_labels=loans.EVENT_LABELS, hold_statuses=loans.HOLD_LABELS,
-        condition_label=loans.condition_label, local_today=local_today,
+        has_endpoint=has_endpoint, url_for_if=url_for_if, role_labels=ROLE_LABELS,
+        timedelta=timedelta, local_today=local_today,
     )
+    add_menu_entries(app, "admin", (30, "core.admin_sites", _l("Sites")),
+                     (50, "core.admin_outbox", _l("E-mail outbox")))
 
     @app.context_processor
     def layout_context():
         return {
             "lab_name": current_app.config["LAB_NAME"],
-            "main_menu": menu(MAIN_MENU),
-            "staff_menu": menu(STAFF_MENU),
-            "admin_menu": menu(ADMIN_MENU),
+            "main_menu": menu("main"),
+            "staff_menu": menu("staff"),
+            "admin_menu": menu("admin"),
             "current_locale": str(get_locale() or "fr"),
             "current_path": request.full_path.rstrip("?") if request else "/",
         }

@@ -3,8 +3,6 @@ sites and the e-mail outbox."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import (abort, current_app, g, jsonify, make_response, redirect,
                    render_template, request, url_for)
 from flask_babel import gettext as _
@@ -14,10 +12,11 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from fablab.core import bp, mail, sites
-from fablab.core.forms import MAX_ID, RequeueForm, commit_or_refuse, page_arg, show_error
+from fablab.core.forms import MAX_ID, RequeueForm, commit_or_refuse, page_arg, safe_next, show_error
+from fablab.core.models import OutboxMessage, Site
 from fablab.core.permissions import admin_required
 from fablab.core.sites import SiteForm
-from fablab.core.models import OutboxMessage, Site
+from fablab.core.storage import upload_dir
 from fablab.extensions import db, limiter, login_manager
 
 
@@ -36,8 +35,6 @@ PRIVATE_UPLOAD_FOLDERS = {"projects"}
 def uploaded_file(name: str):
     """Uploaded images, under their random names; never run or sniffed."""
     from flask import send_from_directory
-
-    from fablab.core.storage import upload_dir
 
     # Project files live in UPLOAD_DIR/projects and are served by the projects
     # blueprint, which checks that the project is visible (drafts are private).
@@ -60,16 +57,6 @@ def healthz():
         db.session.rollback()
         return jsonify(status="unavailable"), 503
     return jsonify(status="ok")
-
-
-def safe_next(target: str | None, fallback: str) -> str:
-    """Only local paths: an open redirect would help phishing."""
-    if not target:
-        return fallback
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return fallback
-    return target
 
 
 @bp.route("/language", methods=["POST"])

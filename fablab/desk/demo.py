@@ -8,6 +8,7 @@ from datetime import time, timedelta
 
 from fablab.core.demo import DemoMoment
 from fablab.desk.models import AGE_GROUPS, Visit
+from fablab.events.models import Event, Registration
 from fablab.extensions import db
 
 COMMUNES = ("Villeurbanne", "Villeurbanne", "Villeurbanne", "Lyon", "Lyon", "Vaulx-en-Velin",
@@ -52,8 +53,6 @@ PAST_WORKSHOPS = (
 
 def _past_workshops(rng, moment: DemoMoment, site, staff, visitors) -> None:
     """Past workshops, their registrations and who came (the report's attendance)."""
-    from fablab.events.models import Event, Registration
-
     for title, kind, audience, capacity, days_ago in PAST_WORKSHOPS:
         day = moment.today - timedelta(days=days_ago)
         event = Event(site_id=site.id, kind=kind, audience=audience, title=title,

@@ -17,10 +17,13 @@ from sqlalchemy import select
 
 from fablab.accounts.models import Organisation, User
 from fablab.core.errors import DomainError
+from fablab.core.templating import money
+from fablab.desk.visits import record_member_visit
 from fablab.extensions import db
 from fablab.loans import services as loans
 from fablab.loans.models import Hold, Item, Loan
 from fablab.machines.models import Resource
+from fablab.memberships.services import active_membership
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,79}$")
 
@@ -99,8 +102,6 @@ def scan(staff, raw: str, borrower: User | None = None,
     if found.kind == "member":
         result = _start_member(found.obj)
         if site_id is not None:  # a card scanned at the desk: the member has come
-            from fablab.desk.visits import record_member_visit
-
             record_member_visit(site_id, member_id=found.obj.id, source="scan",
                                 recorded_by=staff)
         return result
@@ -127,8 +128,6 @@ def scan(staff, raw: str, borrower: User | None = None,
 
 
 def _start_member(member: User) -> ScanResult:
-    from fablab.memberships.services import active_membership
-
     if not member.is_active:
         raise DomainError(_("The account of %(name)s is deactivated.", name=member.name))
     membership = active_membership(member)
@@ -167,6 +166,4 @@ def _check_in(staff, item: Item, borrower, organisation) -> ScanResult:
 
 
 def _money(cents: int) -> str:
-    from fablab.core.templating import money
-
     return money(cents)

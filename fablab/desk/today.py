@@ -12,11 +12,14 @@ from datetime import date, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from fablab.accounts import services as accounts
 from fablab.accounts.models import User
 from fablab.booking import services as booking
 from fablab.booking.models import Booking, OpenSlot
+from fablab.core.errors import DomainError
 from fablab.core.models import Site
 from fablab.desk import visits
+from fablab.desk.services import parse_code
 from fablab.events.models import Event, Registration
 from fablab.extensions import db
 from fablab.loans.models import Hold, Item, Loan
@@ -138,10 +141,6 @@ def _incidents(site: Site) -> list[Incident]:
 
 def search_members(query: str) -> list[User]:
     """Members by name, e-mail or card code (``M-AB12CD``, also inside a scanned link)."""
-    from fablab.accounts import services as accounts
-    from fablab.core.errors import DomainError
-    from fablab.desk.services import parse_code
-
     query = (query or "").strip()[:120]
     if not query:
         return []

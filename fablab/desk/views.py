@@ -10,13 +10,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from fablab.accounts.models import Organisation, User
+from fablab.booking import services as booking_services
+from fablab.booking.models import Booking
+from fablab.booking.services import can_check_in
 from fablab.core import qr
 from fablab.core.errors import DomainError
 from fablab.core.forms import commit_or_refuse, id_arg
 from fablab.core.mail import outbox_health
+from fablab.core.models import Site
 from fablab.core.permissions import staff_required
+from fablab.core.sites import active_sites
 from fablab.core.timeutil import utcnow
-from fablab.desk import bp, services
+from fablab.desk import bp, services, today
+from fablab.desk.forms import WalkInForm
+from fablab.desk.visits import record_walk_in, site_day
+from fablab.events import services as event_services
+from fablab.events.models import Registration
 from fablab.extensions import db
 from fablab.loans import services as loans
 from fablab.loans.forms import ReturnForm
@@ -189,9 +198,6 @@ def record_return(loan_id: int):
 
 def _desk_site(site_id: int | None = None):
     """The site asked for, else the one this desk last chose, else the first active one."""
-    from fablab.core.models import Site
-    from fablab.core.sites import active_sites
-
     wanted = site_id or session.get("desk_site_id")
     site = db.session.get(Site, wanted) if wanted else None
     if site is None or not site.is_active:
@@ -207,11 +213,6 @@ def _back_to_desk(site_id: int | None = None):
 @bp.route("/desk")
 @staff_required
 def index():
-    from fablab.core.sites import active_sites
-    from fablab.desk import today
-    from fablab.desk.forms import WalkInForm
-    from fablab.desk.visits import site_day
-
     wanted = id_arg("site")
     site = _desk_site(wanted)
     if site is None:
@@ -230,17 +231,12 @@ def index():
 
 
 def _can_check_in(booking) -> bool:
-    from fablab.booking.services import can_check_in
-
     return can_check_in(booking)
 
 
 @bp.route("/desk/bookings/<int:booking_id>/check-in", methods=["POST"])
 @staff_required
 def check_in_booking(booking_id: int):
-    from fablab.booking import services as booking_services
-    from fablab.booking.models import Booking
-
     booking = db.get_or_404(Booking, booking_id)
     commit_or_refuse(lambda: booking_services.check_in(booking, current_user),
                      lambda _done: _("%(name)s has arrived.", name=booking.member.name))
@@ -250,9 +246,6 @@ def check_in_booking(booking_id: int):
 @bp.route("/desk/registrations/<int:registration_id>/attend", methods=["POST"])
 @staff_required
 def attend(registration_id: int):
-    from fablab.events import services as event_services
-    from fablab.events.models import Registration
-
     registration = db.get_or_404(Registration, registration_id)
     commit_or_refuse(
         lambda: event_services.set_attendance(current_user, registration, True),
@@ -263,10 +256,6 @@ def attend(registration_id: int):
 @bp.route("/desk/visitors", methods=["POST"])
 @staff_required
 def add_visitor():
-    from fablab.core.models import Site
-    from fablab.desk.forms import WalkInForm
-    from fablab.desk.visits import record_walk_in
-
     form = WalkInForm()
     site_id = request.form.get("site_id", type=int)
     site = db.session.get(Site, site_id) if site_id else None

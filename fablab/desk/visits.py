@@ -1,9 +1,10 @@
 """Counting visits: every arrival of a member, and the walk-in visitors.
 
-``record_member_visit`` is called by the scan station (a member card), by the booking
-check-in and by the attendance of an event. It inserts with ON CONFLICT DO NOTHING on
-the partial unique index, so that two arrivals of one person on one day at one site,
-even at the same instant from two desks, make one visit and no error.
+``record_member_visit`` is called by the scan station (a member card), and on the
+signals of a booking's check-in and of an event's attendance (connected at setup). It
+inserts with ON CONFLICT DO NOTHING on the partial unique index, so that two arrivals of
+one person on one day at one site, even at the same instant from two desks, make one
+visit and no error.
 """
 
 from __future__ import annotations
@@ -102,3 +103,19 @@ def today_counts(site_id: int, day: date) -> dict[str, int]:
 
 def reason_for_event(kind: str) -> str:
     return EVENT_KIND_REASONS.get(kind, "workshop")
+
+
+def on_booking_checked_in(booking, staff) -> None:
+    """Receiver of ``booking.signals.booking_checked_in``."""
+    record_member_visit(booking.resource.site_id, member_id=booking.member_id, source="booking",
+                        reason="open_lab", recorded_by=staff)
+
+
+def on_attendance_marked(registration, actor) -> None:
+    """Receiver of ``events.signals.attendance_marked`` (a child's attendance is the
+    child's visit)."""
+    child_id = registration.child_id
+    record_member_visit(registration.event.site_id,
+                        member_id=None if child_id else registration.member_id,
+                        child_id=child_id, source="event",
+                        reason=reason_for_event(registration.event.kind), recorded_by=actor)

@@ -8,16 +8,15 @@ from datetime import time, timedelta
 from sqlalchemy import select
 
 from fablab.accounts.models import Child
+from fablab.accounts.services import save_public_profile
 from fablab.core.demo import DemoMoment
-from fablab.events.models import Registration
-from fablab.events.services import Participant, create_series, save_event
+from fablab.events.models import Event, Registration, RepairCategory, RepairItem
+from fablab.events.services import Participant, create_series, register, save_event
 from fablab.extensions import db
 from fablab.machines.models import Training
 
 
 def load_events_demo(moment: DemoMoment, site, staff, member, people) -> None:
-    from fablab.accounts.services import save_public_profile
-
     # the name the animator chose for the public event pages
     save_public_profile(staff, "Samir (équipe du fablab)", "", in_directory=False)
     season = moment.series_period()
@@ -69,8 +68,6 @@ def load_events_demo(moment: DemoMoment, site, staff, member, people) -> None:
         event.status = "published"
     db.session.flush()
 
-    from fablab.events.services import register
-
     register(training, Participant(member))
     children = db.session.scalars(select(Child).where(
         Child.first_name.in_(("Lina", "Adam", "Jules"))).order_by(Child.id)).all()
@@ -102,8 +99,6 @@ REPAIRS = [  # category, brand, problem, outcome, barrier
 
 def _past_repair_cafes(moment: DemoMoment, site, staff, people) -> None:
     """Two past repair cafés with their logged objects, for the impact page."""
-    from fablab.events.models import Event, RepairCategory, RepairItem
-
     categories = {c.name: c for c in db.session.scalars(select(RepairCategory))}
     for weeks, items in ((8, REPAIRS), (4, REPAIRS[:6])):
         day = moment.today - timedelta(weeks=weeks)

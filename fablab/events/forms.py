@@ -9,7 +9,7 @@ from wtforms import (BooleanField, DateField, DateTimeLocalField, DecimalField, 
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from fablab.booking.forms import WEEKDAYS
+from fablab.core.forms import WEEKDAYS
 from fablab.events.services import AUDIENCE_LABELS, KIND_LABELS
 
 

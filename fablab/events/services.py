@@ -27,9 +27,12 @@ from fablab.core.errors import DomainError
 from fablab.core.mail import absolute_url, queue_email
 from fablab.core.sites import slugify
 from fablab.core.timeutil import utcnow
-from fablab.events.models import (AUDIENCES, EVENT_KINDS, LIVE_REGISTRATION, Event,
-                                  EventPrice, EventSeries, Registration)
+from fablab.events import signals
+from fablab.events.models import (AUDIENCES, EVENT_KINDS, LIVE_REGISTRATION, Event, EventPrice,
+                                  EventSeries, Registration)
 from fablab.extensions import db
+from fablab.machines.models import Training
+from fablab.machines.services import grant_training
 from fablab.memberships.services import active_membership
 
 KIND_LABELS = {
@@ -339,8 +342,6 @@ def save_event(actor, event: Event | None, animator_ids: list[int] | None = None
     if animator_ids is not None:
         event.animators = db.session.scalars(select(User).where(User.id.in_(animator_ids))).all()
     if training_ids is not None:
-        from fablab.machines.models import Training
-
         event.trainings = db.session.scalars(
             select(Training).where(Training.id.in_(training_ids))).all()
     db.session.flush()
@@ -398,20 +399,13 @@ def set_attendance(actor, registration: Registration, attended: bool = True) -> 
     registration.attended_at = utcnow() if attended else None
     event = registration.event
     if attended and event.kind == "training" and registration.child_id is None:
-        from fablab.machines.services import grant_training
-
         for training in event.trainings:
             grant_training(actor, registration.member, training,
                            note=_("Training session: %(title)s", title=event.title))
     audit.record(actor, "registration.attend" if attended else "registration.absent",
                  registration, summary=registration.participant_name)
     if attended:
-        from fablab.desk.visits import reason_for_event, record_member_visit
-
-        record_member_visit(event.site_id, member_id=None if registration.child_id
-                            else registration.member_id, child_id=registration.child_id,
-                            source="event", reason=reason_for_event(event.kind),
-                            recorded_by=actor)
+        signals.attendance_marked.send(registration, actor=actor)  # the desk counts the visit
 
 
 def check_in_participant(actor, event: Event, member_id: int | None = None,
@@ -552,8 +546,6 @@ def send_reminders(now: datetime | None = None) -> int:
 
 def set_prices(event: Event, prices: dict[int, int | None]) -> None:
     """Price per tariff (None or absent: free for that tariff)."""
-    from fablab.events.models import EventPrice
-
     current = {price.tariff_id: price for price in event.prices}
     for tariff_id, cents in prices.items():
         if cents is None:
@@ -581,9 +573,8 @@ def _notify(registration: Registration, template: str) -> None:
     link = absolute_url("events.detail", slug=event.slug)
     attachments = None
     if template in CALENDAR_TEMPLATES:  # the seat as a file to add to a calendar
-        from fablab.agenda.ics import registration_attachments
-
-        attachments = registration_attachments(registration, member.locale)
+        attachments = [file for _receiver, files in signals.calendar_attachments.send(
+            registration, locale=member.locale) for file in files or ()]
     queue_email(member.email, template, locale=member.locale, attachments=attachments,
                 kind=f"event.{template.split('_', 1)[1]}", user=member, event=event,
                 participant=registration.participant_name, link=link,
@@ -597,12 +588,3 @@ def export_registrations(member) -> list[dict]:
     return [{"event": r.event.title, "starts_at": r.event.starts_at.isoformat(),
              "participant": r.participant_name, "status": r.status,
              "attended": r.attended_at is not None} for r in rows]
-
-
-def _register_exporter() -> None:
-    from fablab.accounts.services import EXPORTERS
-
-    EXPORTERS["registrations"] = export_registrations
-
-
-_register_exporter()

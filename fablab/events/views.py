@@ -15,19 +15,23 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from fablab.accounts.models import User
+from fablab.accounts.services import member_by_email_or_card
 from fablab.core.errors import DomainError
-from fablab.core.forms import (commit_or_refuse, id_arg, page_arg, price_data, show_error,
-                               with_price_fields)
+from fablab.core.forms import commit_or_refuse, id_arg, page_arg, show_error
 from fablab.core.models import Site
 from fablab.core.permissions import staff_required
 from fablab.core.sites import active_sites
 from fablab.core.storage import save_image
-from fablab.extensions import db
-from fablab.events import bp, services
-from fablab.events.forms import EventForm, ParticipantsForm, ReasonForm, SeriesForm
+from fablab.core.timeutil import local_today, utcnow
+from fablab.events import bp, repair, services
+from fablab.events.forms import (EventForm, ParticipantsForm, ReasonForm, RepairCorrectionForm,
+                                 RepairItemForm, SeriesForm)
 from fablab.events.models import AUDIENCES, EVENT_KINDS, Event, EventSeries, Registration
+from fablab.extensions import db
 from fablab.machines.models import Resource
 from fablab.machines.services import list_trainings
+from fablab.memberships.forms import price_data, with_price_fields
+from fablab.memberships.services import list_tariffs
 
 
 def _is_staff() -> bool:
@@ -93,8 +97,6 @@ def detail(slug: str):
 
 
 def _now():
-    from fablab.core.timeutil import utcnow
-
     return utcnow()
 
 
@@ -208,8 +210,6 @@ def _event_form(form: EventForm, event: Event | None) -> EventForm:
 
 def _volunteer_ids(form: EventForm) -> list[int]:
     """Members named in the volunteers field, by e-mail or card code."""
-    from fablab.accounts.services import member_by_email_or_card
-
     ids = []
     for value in (form.volunteers.data or "").split(","):
         if value.strip():
@@ -255,8 +255,6 @@ def edit(slug: str):
 
 def _edit(event: Event | None):
     from decimal import Decimal
-
-    from fablab.memberships.services import list_tariffs
 
     tariffs = list_tariffs(only_active=True)
     form_class = with_price_fields(EventForm, tariffs,
@@ -379,10 +377,6 @@ def attend(registration_id: int):
 
 @bp.route("/repair-cafe")
 def repair_cafe():
-    from fablab.core.timeutil import local_today
-
-    from fablab.events import repair
-
     from flask import current_app
 
     zone = ZoneInfo(current_app.config["TIMEZONE"])
@@ -397,17 +391,12 @@ def repair_cafe():
 def repair_items_csv():
     from flask import Response
 
-    from fablab.events import repair
-
     return Response(repair.items_csv(), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="repair-cafe-items.csv"'})
 
 
 def _repair_form(event: Event, item=None):
     """The log form, or the correction form of ``item`` (filled with it on a GET)."""
-    from fablab.events import repair
-    from fablab.events.forms import RepairCorrectionForm, RepairItemForm
-
     if item is None:
         form = RepairItemForm()
     else:
@@ -435,9 +424,7 @@ def _repair_form(event: Event, item=None):
 
 
 def _repair_entry(form):
-    from fablab.events.repair import RepairEntry
-
-    return RepairEntry(
+    return repair.RepairEntry(
         category_id=form.category_id.data, outcome=form.outcome.data,
         barrier=form.barrier.data or None, owner=form.owner.data or "",
         owner_first_name=form.owner_first_name.data or "", brand=form.brand.data or "",
@@ -449,8 +436,6 @@ def _repair_entry(form):
 @bp.route("/events/<slug>/repairs", methods=["GET", "POST"])
 @staff_required
 def repairs(slug: str):
-    from fablab.events import repair
-
     event = get_event_or_404(slug)
     form = _repair_form(event)
     if form.validate_on_submit() and commit_or_refuse(
@@ -466,8 +451,6 @@ def repairs(slug: str):
 @bp.route("/events/<slug>/repairs/<int:repair_id>/edit", methods=["GET", "POST"])
 @staff_required
 def edit_repair(slug: str, repair_id: int):
-    from fablab.events import repair
-
     event = get_event_or_404(slug)
     item = repair.item_of(event, repair_id)
     if item is None:

@@ -12,6 +12,7 @@ from fablab.core.demo import DemoMoment
 from fablab.extensions import db
 from fablab.loans import services
 from fablab.loans.models import ItemCondition
+from fablab.memberships.services import is_active_member
 
 # category, name, deposit €, value €, loan days, renewals, description
 CATALOGUE = {
@@ -112,7 +113,6 @@ def load_loans_demo(moment: DemoMoment, site, staff, member, people) -> None:
                 condition_id=(worn if index % 4 == 3 else good).id,
                 lendable_to="organisations" if name.startswith("Tables") else "all"))
     by_name = {item.name: item for item in items}
-    from fablab.memberships.services import is_active_member
 
     people = [person for person in people if is_active_member(person)]
     today = moment.today

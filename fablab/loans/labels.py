@@ -17,6 +17,8 @@ from sqlalchemy import select
 from fablab.core import qr
 from fablab.core.errors import DomainError
 from fablab.extensions import db
+from fablab.loans.models import Item
+from fablab.machines.models import Resource
 
 
 @dataclass(frozen=True)
@@ -89,9 +91,6 @@ def build_sheet(format_key: str, item_ids: list[int], resource_ids: list[int],
                 skip: int = 0) -> Sheet:
     """Labels for the chosen items and machines; ``skip`` leaves the first labels of
     the first sheet empty (already used)."""
-    from fablab.loans.models import Item
-    from fablab.machines.models import Resource
-
     layout = FORMATS.get(format_key)
     if layout is None:
         raise DomainError(_("Please choose a label format."))

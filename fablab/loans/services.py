@@ -18,11 +18,14 @@ from sqlalchemy.orm import joinedload, selectinload
 from fablab.core import audit
 from fablab.core.errors import DomainError, ensure_unique
 from fablab.core.mail import absolute_url, queue_email
+from fablab.core.sites import closure_covering
 from fablab.core.sites import zone as site_zone
 from fablab.core.timeutil import local_today, utcnow
 from fablab.extensions import db
-from fablab.loans.models import (ITEM_STATUSES, LENDABLE_TO, Hold, Item, ItemCondition,
-                                 ItemEvent, Loan)
+from fablab.loans.models import (ITEM_STATUSES, LENDABLE_TO, Hold, Item, ItemCondition, ItemEvent,
+                                 Loan)
+from fablab.machines.services import has_valid_training
+from fablab.memberships.services import active_membership, is_active_member
 
 STATUS_LABELS = {
     "available": _l("Available"),
@@ -210,8 +213,6 @@ def _history(actor, item: Item, kind: str, loan: Loan | None = None, **fields) -
 
 def due_date(item: Item, start: date) -> date:
     """Start plus the loan period, moved to the next day the site is open."""
-    from fablab.booking.services import closure_covering
-
     day = start + timedelta(days=item.loan_days)
     for _guard in range(60):
         closure = closure_covering(item.site_id, day)
@@ -222,8 +223,6 @@ def due_date(item: Item, start: date) -> date:
 
 
 def item_limit(member) -> int:
-    from fablab.memberships.services import active_membership
-
     config = current_app.config
     membership = active_membership(member)
     code = membership.tariff.code if membership and membership.tariff else None
@@ -244,9 +243,6 @@ def open_loan_count(member) -> int:
 
 def check_can_borrow(member, item: Item, organisation=None) -> None:
     """Refuse with the reason staff read out at the desk; nothing is written."""
-    from fablab.machines.services import has_valid_training
-    from fablab.memberships.services import is_active_member
-
     if not member.is_active:
         raise DomainError(_("This account is deactivated."))
     if item.status in ("retired", "missing"):
@@ -434,8 +430,6 @@ def ready_hold(item: Item) -> Hold | None:
 
 
 def place_hold(member, item: Item) -> Hold:
-    from fablab.memberships.services import is_active_member
-
     item = _locked(item)
     if not item.is_public:
         raise DomainError(_("This item cannot be reserved."))
@@ -652,12 +646,3 @@ def export_loans(member) -> list[dict]:
              "due_on": loan.due_on.isoformat(),
              "returned_at": loan.returned_at.isoformat() if loan.returned_at else None,
              "deposit_cents": loan.deposit_cents} for loan in loans]
-
-
-def register_exporters() -> None:
-    from fablab.accounts.services import EXPORTERS
-
-    EXPORTERS["loans"] = export_loans
-
-
-register_exporters()

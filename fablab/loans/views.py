@@ -21,6 +21,7 @@ from fablab.extensions import db
 from fablab.loans import bp, labels, services
 from fablab.loans.forms import ConditionForm, ItemForm, StatusForm
 from fablab.loans.models import ITEM_STATUSES, Hold, Item, Loan
+from fablab.machines.services import list_resources, list_trainings
 
 PAGE_SIZE = 24
 
@@ -138,8 +139,6 @@ def member_loans(user_id: int):
 
 
 def _item_form(item: Item | None) -> ItemForm:
-    from fablab.machines.services import list_trainings
-
     form = ItemForm(obj=item)
     form.site_id.choices = [(s.id, s.name) for s in db.session.scalars(
         select(Site).order_by(Site.id))]
@@ -226,8 +225,6 @@ def conditions():
 @bp.route("/labels")
 @staff_required
 def labels_choice():
-    from fablab.machines.services import list_resources
-
     return render_template("loans/labels_choice.html", formats=labels.FORMATS,
                            items=services.catalogue(staff=True, limit=5000),
                            resources=list_resources())

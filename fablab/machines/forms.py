@@ -7,8 +7,8 @@ from wtforms import (BooleanField, IntegerField, SelectField, StringField,
                      SubmitField, TextAreaField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from fablab.core.forms import with_price_fields
 from fablab.machines.services import KIND_LABELS, STATUS_LABELS
+from fablab.memberships.forms import with_price_fields
 
 
 class ResourceForm(FlaskForm):

@@ -16,6 +16,7 @@ from fablab.core.errors import DomainError, ensure_unique
 from fablab.core.sites import slugify
 from fablab.core.timeutil import utcnow
 from fablab.extensions import db
+from fablab.machines import signals
 from fablab.machines.models import (RESOURCE_KINDS, RESOURCE_STATUSES, Incident, Resource,
                                     ResourcePrice, Training, TrainingGrant)
 
@@ -132,10 +133,9 @@ def set_status(actor, resource: Resource, status: str, reason: str = "") -> int:
     previous = resource.status
     resource.status, resource.status_reason = status, reason if status != "available" else ""
     cancelled = 0
-    if status != "available":
-        from fablab.booking.services import cancel_future_bookings_of_resource
-
-        cancelled = cancel_future_bookings_of_resource(actor, resource, reason)
+    if status != "available":  # the booking domain cancels the future bookings
+        cancelled = sum(count or 0 for _receiver, count in signals.resource_unavailable.send(
+            resource, actor=actor, reason=reason))
     audit.record(actor, "resource.status", resource, summary=f"{previous} → {status}",
                  reason=reason, cancelled=cancelled)
     return cancelled

@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from fablab.accounts.services import member_by_email_or_card
 from fablab.core.errors import DomainError
-from fablab.core.forms import commit_or_refuse, flash_form_errors, id_arg, price_data, show_error
+from fablab.core.forms import commit_or_refuse, flash_form_errors, id_arg, show_error
 from fablab.core.models import Site
 from fablab.core.permissions import staff_required
 from fablab.core.sites import active_sites
 from fablab.core.storage import save_image
-from fablab.core.timeutil import local_today, parse_day
+from fablab.core.templating import PagePart, page_parts
 from fablab.extensions import db
-from fablab.machines import bp, services
+from fablab.machines import bp, services, signals
 from fablab.machines.forms import (GrantForm, IncidentForm, ResolveForm, StatusForm, TrainingForm,
                                    resource_form)
 from fablab.machines.models import RESOURCE_KINDS, Incident, Resource, Training, TrainingGrant
+from fablab.memberships.forms import price_data
 from fablab.memberships.services import list_tariffs
 
 
@@ -50,63 +51,20 @@ def index():
                            categories=services.categories(), tariffs=list_tariffs(True))
 
 
-def week_start(value: str | None) -> date:
-    """Seven days from the given day (today by default): the days to come matter."""
-    return parse_day(value) or local_today()
-
-
 @bp.route("/machines/<slug>")
 def detail(slug: str):
-    from fablab.booking.forms import BookingForm
-    from fablab.booking.views import booking_form_for, week_segments
-
     resource = get_resource_or_404(slug)
-    monday = week_start(request.args.get("week"))
-    form = booking_form_for(resource, BookingForm(formdata=None)) \
-        if current_user.is_authenticated else None
-    if form is not None:
-        form.day.data = parse_day(request.args.get("day"))
-        _prefill_times(form)
     staff = current_user_is_staff()
     return render_template(
-        "machines/detail.html", resource=resource, monday=monday,
-        week=week_segments(resource, monday), form=form,
+        "machines/detail.html", resource=resource,
+        parts=page_parts(signals.machine_page, resource),  # the booking form and free times
         incident_form=IncidentForm(prefix="incident"),
         status_form=StatusForm(status=resource.status, reason=resource.status_reason,
                                prefix="status"),
         tariffs=list_tariffs(True),
         grants=services.grants_of_training(resource.training) if staff and resource.training else [],
         incidents=services.open_incidents(resource) if staff else [],
-        can_book=_can_book_hint(resource),
     )
-
-
-def _prefill_times(form) -> None:
-    from datetime import time
-
-    for name in ("start", "end"):
-        try:
-            getattr(form, name).data = time.fromisoformat(request.args.get(name, ""))
-        except ValueError:
-            pass
-
-
-def _can_book_hint(resource: Resource) -> str | None:
-    """Why the member cannot book, shown before they try (the server checks again)."""
-    if not current_user.is_authenticated:
-        return None
-    from fablab.memberships.services import active_membership
-
-    if not resource.is_bookable:
-        return _("This resource cannot be booked at the moment.")
-    if current_user.is_staff:
-        return None  # staff book for members: the rules are checked for the member
-    if active_membership(current_user) is None:
-        return _("An active membership is needed to book: come and join at the desk.")
-    if not services.has_valid_training(current_user, resource.training_id):
-        return _("You need the training “%(training)s” to book this machine. Ask the staff "
-                 "for a training session.", training=resource.training.name)
-    return None
 
 
 @bp.route("/machines/<slug>/incidents", methods=["POST"])
@@ -283,3 +241,9 @@ def revoke(grant_id: int):
     commit_or_refuse(lambda: services.revoke_training(current_user, grant),
                      lambda _done: _("The training is revoked."))
     return redirect(url_for("machines.training", training_id=grant.training_id))
+
+
+def member_page_parts(member, **_kwargs) -> list[PagePart]:
+    """Receiver of ``accounts.signals.member_page``: the member's trainings."""
+    return [PagePart("side", 30, Markup(render_template(
+        "machines/_member_part.html", grants=services.grants_of_member(member))))]

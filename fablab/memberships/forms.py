@@ -6,7 +6,7 @@ from wtforms import (BooleanField, DateField, DecimalField, IntegerField, Select
                      StringField, SubmitField)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from fablab.memberships.services import PAYMENT_LABELS
+from fablab.memberships.services import PAYMENT_LABELS, tariff_label
 
 
 class MembershipForm(FlaskForm):
@@ -38,3 +38,27 @@ class TariffForm(FlaskForm):
     position = IntegerField(_l("Order in lists"), default=0, validators=[Optional()])
     active = BooleanField(_l("Offered"), default=True)
     submit = SubmitField(_l("Save"))
+
+
+def with_price_fields(form_class, tariffs, label):
+    """A form class with one optional ``price_<tariff id>`` field per tariff;
+    ``label(tariff_name)`` gives each field's label (machines and events price per tariff)."""
+
+    class WithPrices(form_class):
+        pass
+
+    for tariff in tariffs:
+        setattr(WithPrices, f"price_{tariff.id}", DecimalField(
+            label(tariff_label(tariff)), places=2,
+            validators=[Optional(), NumberRange(min=0, message=_l("A price cannot be negative."))],
+            description=_l("Leave empty if it is free for this tariff.")))
+    return WithPrices
+
+
+def price_data(form, tariffs) -> dict[int, int | None]:
+    """The prices typed in a form built by :func:`with_price_fields`, in cents."""
+    prices = {}
+    for tariff in tariffs:
+        value = getattr(form, f"price_{tariff.id}").data
+        prices[tariff.id] = None if value is None else int(value * 100)
+    return prices

@@ -56,7 +56,7 @@ class Membership(TimestampMixin, db.Model):
     ends_on: Mapped[date] = mapped_column(Date, index=True)
     amount_cents: Mapped[int] = mapped_column(default=0)
     payment_method: Mapped[str] = mapped_column(String(10))
-    note: Mapped[str] = mapped_column(String(300), default="")
+    note: Mapped[str] = mapped_column(String(300), default="", info={"personal": True})
     recorded_by_id: Mapped[Optional[int]] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -8,11 +8,10 @@ from datetime import date, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload
 
-from fablab.accounts.services import EXPORTERS
 from fablab.core import audit
 from fablab.core.errors import DomainError, ensure_unique
 from fablab.core.mail import queue_email
@@ -232,5 +231,8 @@ def export_memberships(member) -> list[dict]:
     ]
 
 
-# The member's data export (GDPR) includes their memberships.
-EXPORTERS["memberships"] = export_memberships
+def erase_notes(member) -> None:
+    """GDPR erasure: the staff's notes about the member's memberships (the periods stay,
+    anonymous, for the figures)."""
+    db.session.execute(update(Membership).where(Membership.member_id == member.id,
+                                                Membership.note != "").values(note=""))

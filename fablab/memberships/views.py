@@ -7,11 +7,12 @@ from decimal import Decimal
 from flask import abort, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from fablab.accounts.models import User
 from fablab.core.forms import commit_or_refuse, show_error
 from fablab.core.permissions import admin_required, staff_required
-from fablab.core.templating import money
+from fablab.core.templating import PagePart, money
 from fablab.extensions import db
 from fablab.memberships import bp, services
 from fablab.memberships.forms import MembershipForm, TariffForm
@@ -90,3 +91,19 @@ def _tariff_form(tariff: Tariff | None):
                 refused=lambda error: show_error(form, error)):
             return redirect(url_for("memberships.admin_tariffs"))
     return render_template("memberships/tariff_form.html", form=form, tariff=tariff)
+
+
+# --- the membership on the accounts' pages (receivers of fablab.accounts.signals) ---------------
+
+
+def account_page_parts(member, **_kwargs) -> list[PagePart]:
+    return [PagePart("main", 20, Markup(render_template(
+        "memberships/_account_part.html", membership=services.active_membership(member),
+        memberships=services.memberships_of(member))))]
+
+
+def member_page_parts(member, **_kwargs) -> list[PagePart]:
+    return [PagePart("side", 20, Markup(render_template(
+        "memberships/_member_part.html", member=member,
+        membership=services.active_membership(member),
+        memberships=services.memberships_of(member))))]

@@ -1,4 +1,4 @@
-"""``GET /api/v1/projects``: published projects in the open-data API (see fablab/agenda/api.py).
+"""``GET /api/v1/projects``: published projects in the open-data API (see fablab/core/api.py).
 
 Authors appear under the public name they chose for their published work, never their
 account's name or e-mail; drafts and hidden projects are never listed."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 
-from fablab.agenda import api
+from fablab.core import api
 from fablab.projects import services
 from fablab.projects.models import DIFFICULTIES, LICENCES, Project
 
@@ -59,10 +59,12 @@ def fetch_projects(query: api.Query):
     return query.page_of(stmt, _as_json)
 
 
-api.register("projects", "/projects", PROJECT, fetch_projects,
-             summary="Published projects (open documentation)",
-             description="Published between `from` and `to` when given; newest first.",
-             params=[("q", "Words to search in the title, summary, steps and tags", None),
-                     ("machine", "Slug of a machine used", None),
-                     ("tag", "Tag", None),
-                     ("licence", "SPDX identifier of the licence", tuple(LICENCES))])
+def register_endpoints() -> None:
+    """Called by the projects' ``init_app``."""
+    api.register("projects", "/projects", PROJECT, fetch_projects,
+                 summary="Published projects (open documentation)",
+                 description="Published between `from` and `to` when given; newest first.",
+                 params=[("q", "Words to search in the title, summary, steps and tags", None),
+                         ("machine", "Slug of a machine used", None),
+                         ("tag", "Tag", None),
+                         ("licence", "SPDX identifier of the licence", tuple(LICENCES))])

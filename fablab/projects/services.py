@@ -776,6 +776,3 @@ def erase_projects(user: User) -> None:
                 storage.delete_stored(item.stored_name)
             db.session.delete(project)
 
-
-accounts.EXPORTERS["projects"] = export_projects
-accounts.ERASERS.append(erase_projects)

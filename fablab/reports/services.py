@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import Date, and_, case, cast, distinct, func, or_, select
 from sqlalchemy.orm import aliased
 
+from fablab.accounts.models import User
 from fablab.booking.models import Booking, OpenSlot
 from fablab.core.errors import DomainError
 from fablab.core.models import Site
@@ -36,7 +37,7 @@ from fablab.loans.models import Item, Loan
 from fablab.machines.models import Resource
 from fablab.memberships.models import Membership, Tariff
 from fablab.memberships.services import TARIFF_LABELS
-from fablab.accounts.models import User
+from fablab.projects.models import Project
 
 MAX_DAYS = 5 * 366  # a range over five years is refused
 ANONYMITY_THRESHOLD = 3
@@ -498,8 +499,6 @@ def repair_figures(period: Period) -> repair.Impact:
 
 def projects_figures(period: Period) -> dict:
     """Projects documented (created) and published in the period, whatever their site."""
-    from fablab.projects.models import Project
-
     created = db.session.scalar(select(func.count(Project.id)).where(
         Project.created_at >= period.start_utc, Project.created_at < period.end_utc))
     published = db.session.scalar(select(func.count(Project.id)).where(

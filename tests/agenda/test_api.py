@@ -176,7 +176,7 @@ def test_another_domain_adds_an_endpoint_in_a_few_lines(make_app, create_event):
     date filter and OpenAPI entry exist."""
     from sqlalchemy import select
 
-    from fablab.agenda import api
+    from fablab.core import api
     from fablab.events.models import Event
 
     schema = {"type": "object", "required": ["slug"], "properties": {"slug": {"type": "string"}}}

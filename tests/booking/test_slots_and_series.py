@@ -9,7 +9,8 @@ from datetime import date, time, timedelta
 import pytest
 from sqlalchemy import event, func, select
 
-from fablab.booking.models import Booking, Closure, OpenSlot, SlotSeries
+from fablab.booking.models import Booking, OpenSlot, SlotSeries
+from fablab.core.models import Closure
 from fablab.booking.services import (add_closure, cancel_slot, create_series, day_view,
                                      week_grid)
 from fablab.booking.services import create_slot as create_open_slot  # the fixture is create_slot

@@ -172,7 +172,7 @@ def test_demo_loads_every_hour_of_a_week(sqlite_demo_app, monkeypatch, day):
     """Each hour (see SWEEP_HOURS) of one day of the week. The documented projects are left out here
     (their only date is a publication a few days before now, and their images make
     them most of a load's time); the other tests load them."""
-    monkeypatch.setattr("fablab.projects.demo.load_projects_demo", lambda *args: None)
+    monkeypatch.setattr("fablab.demo.load_projects_demo", lambda *args: None)
     for hour in SWEEP_HOURS:
         load_and_check(sqlite_demo_app, WEEK_START + timedelta(days=day, hours=hour, minutes=19))
 
@@ -186,7 +186,7 @@ def test_the_demo_command_loads_everything_or_nothing(tmp_path, monkeypatch):
     def broken(*args):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr("fablab.desk.demo.load_desk_demo", broken)
+    monkeypatch.setattr("fablab.demo.load_desk_demo", broken)  # where load_demo looks it up
     with freeze_time(AWKWARD["wednesday-club-running"], tick=True), app.app_context():
         result = runner.invoke(args=["demo", "--if-empty"])
     assert result.exit_code == 1

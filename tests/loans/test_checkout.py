@@ -165,7 +165,7 @@ def test_organisation_the_member_does_not_belong_to(check_out_as, db_state, item
 
 def test_due_date_moves_past_a_closure(app, check_out_as, desk, borrower, create_item, site,
                                        create_site):
-    from fablab.booking.models import Closure
+    from fablab.core.models import Closure
     from tests.support.db_helpers import save
 
     other_site = create_site()

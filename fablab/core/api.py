@@ -3,12 +3,12 @@
 Every endpoint lives in one registry; the routes AND the OpenAPI 3.1 document
 (``/api/v1/openapi.json``) are generated from it, so they cannot drift apart.
 
-Adding an endpoint from another domain takes a few lines, at import time of
-that domain's package (``create_app`` imports every domain before it builds
-the API blueprint with :func:`init_app`)::
+A domain adds its endpoints in a few lines, when it is set up (its ``init_app``;
+``create_app`` sets up every domain before it builds the API blueprint with
+:func:`init_app`)::
 
-    # fablab/projects/api.py, imported from fablab/projects/__init__.py
-    from fablab.agenda import api
+    # fablab/projects/api.py; fablab/projects/__init__.py's init_app calls register_endpoints()
+    from fablab.core import api
 
     PROJECT = {"type": "object", "required": ["slug", "title"],
                "properties": {"slug": {"type": "string"}, "title": {"type": "string"}}}
@@ -19,8 +19,8 @@ the API blueprint with :func:`init_app`)::
             stmt = stmt.where(Project.published_at >= query.start)
         return query.page_of(stmt.order_by(Project.id), lambda p: {"slug": p.slug, ...})
 
-    api.register("projects", "/projects", PROJECT, fetch,
-                 summary="Published projects")
+    def register_endpoints() -> None:
+        api.register("projects", "/projects", PROJECT, fetch, summary="Published projects")
 
 - ``fetch(query)`` returns ``(items, total)`` for a list (``paged=True``, the
   default), or one JSON object for ``paged=False``; ``query.page_of(stmt,
@@ -44,6 +44,9 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+
+from fablab.core.timeutil import lab_timezone
+from fablab.extensions import db
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
@@ -79,8 +82,6 @@ class Query:
 
     def page_of(self, stmt, to_dict: Callable[[Any], dict]) -> tuple[list[dict], int]:
         """Count, then fetch one page of ``stmt`` (two queries)."""
-        from fablab.extensions import db
-
         total = db.session.scalar(select(func.count()).select_from(
             stmt.order_by(None).subquery()))
         rows = db.session.scalars(stmt.limit(self.per_page).offset(self.offset)).unique().all()
@@ -107,8 +108,14 @@ def register(name: str, path: str, schema: dict, fetch: Callable[[Query], Any], 
              summary: str = "", description: str = "", paged: bool = True, dated: bool = True,
              params: list[tuple[str, str, tuple[str, ...] | None]] | None = None) -> Endpoint:
     """Add ``GET /api/v1<path>`` (endpoint ``api.<name>``) and its OpenAPI entry.
-    ``schema`` is the JSON Schema of one item (or of the object when not paged)."""
-    if name in ENDPOINTS or name == "openapi":
+    ``schema`` is the JSON Schema of one item (or of the object when not paged).
+
+    Registering the same endpoint again (a domain set up for another app) changes
+    nothing; another endpoint under a taken name is refused."""
+    existing = ENDPOINTS.get(name)
+    if existing is not None and existing.path == path and existing.fetch is fetch:
+        return existing
+    if existing is not None or name == "openapi":
         raise ValueError(f"API endpoint {name!r} is already registered")
     endpoint = Endpoint(name, path, schema, fetch, summary, description, paged, dated,
                         list(params or []))
@@ -142,8 +149,6 @@ def _day(name: str) -> date | None:
 
 
 def parse_query(endpoint: Endpoint) -> Query:
-    from fablab.core.timeutil import lab_timezone
-
     query = Query(args=request.args.to_dict())
     if endpoint.paged:
         query.page = _int("page", 1)
@@ -279,9 +284,8 @@ def openapi_document() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    """Build the ``api`` blueprint from the registry (a new one per app)."""
-    from fablab.agenda import api_endpoints  # noqa: F401  (registers the agenda's endpoints)
-
+    """Build the ``api`` blueprint from the registry (a new one per app), once every
+    domain has registered its endpoints."""
     blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
     for endpoint in ENDPOINTS.values():
         blueprint.add_url_rule(endpoint.path, endpoint.name, _view(endpoint))
