@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import itertools
 import os
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask_migrate import upgrade
+from freezegun import freeze_time
 from sqlalchemy import create_engine, text
 
 from fablab import create_app
@@ -79,6 +81,23 @@ def empty_tables(app) -> None:
         _db.session.commit()
         _db.session.remove()
         _db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(request):
+    """``@pytest.mark.frozen("2026-12-02 14:19")``: the test and its fixtures start at that
+    wall-clock time of the lab (Europe/Paris unless an offset is given), the clock running
+    on from there (``tick=False`` stops it); a test whose meaning depends on the day or
+    the hour then holds whenever the suite runs."""
+    marker = request.node.get_closest_marker("frozen")
+    if marker is None:
+        yield None
+        return
+    moment = datetime.fromisoformat(marker.args[0])
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo("Europe/Paris"))
+    with freeze_time(moment, tick=marker.kwargs.get("tick", True)) as frozen:
+        yield frozen
 
 
 @pytest.fixture

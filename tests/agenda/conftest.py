@@ -7,6 +7,9 @@ helpers ``at(day, "14:00")`` / ``local_day(offset)``.
 
 Here:
 
+- ``clock`` (for every test): the clock of the validator's row (fablab/agenda/cache.py)
+  stopped at 1000.0, so that a row is reused between two requests however slow the
+  machine; a test ages it with ``clock[0] += seconds``.
 - ``create_slot(day=None, start="14:00", end="18:00", on_site=None, **fields)``
 - ``create_resource(slug=None, on_site=None)``: a machine of the site.
 - ``insert_booking(resource, member, day, start, end, status="confirmed", **fields)``
@@ -31,6 +34,15 @@ from tests.events.conftest import (at, create_child, create_event,  # noqa: F401
 from tests.support.db_helpers import local_day, run, save  # noqa: F401
 
 _counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):
+    from fablab.agenda import cache
+
+    now = [1000.0]
+    monkeypatch.setattr(cache, "_clock", lambda: now[0])
+    return now
 
 
 @pytest.fixture

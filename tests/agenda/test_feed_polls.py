@@ -8,16 +8,8 @@ import pytest
 from flask import request_started
 from sqlalchemy import text, update
 
-from fablab.agenda import cache
 from tests.agenda.test_validator_row import other_worker_renames
 from tests.events.conftest import local_day
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    now = [1000.0]
-    monkeypatch.setattr(cache, "_clock", lambda: now[0])
-    return now
 
 
 @pytest.fixture

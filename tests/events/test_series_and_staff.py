@@ -119,25 +119,31 @@ def test_a_new_date_bumps_the_sequence_and_tells_everyone_registered(
     assert len(outbox("event.changed")) == 4
 
 
-REFUSED_FIELDS = {
-    "end-before-start": ({"ends_at": at(local_day(10), "17:00")}, "end must be after"),
-    "end-equals-start": ({"ends_at": at(local_day(10), "18:00")}, "end must be after"),
-    "capacity-0": ({"capacity": 0}, "capacity is at least one"),
-    "capacity-negative": ({"capacity": -3}, "capacity is at least one"),
-    "min-age-above-max-age": ({"min_age": 12, "max_age": 8}, "youngest age cannot be above"),
-    "registrations-close-after-the-start": (
-        {"registration_closes_at": at(local_day(10), "18:30")}, "close at the start at the latest"),
-    "registrations-close-before-they-open": (
-        {"registration_opens_at": at(local_day(5), "12:00"),
-         "registration_closes_at": at(local_day(4), "12:00")}, "must close after they open"),
-}
+def refused_fields() -> dict:
+    """Each refused change of an event of local_day(10) 18:00–21:00, and its message.
+    A function, not a constant: dates computed at import were a day behind the event
+    when the run crossed midnight."""
+    day = local_day(10)
+    return {
+        "end-before-start": ({"ends_at": at(day, "17:00")}, "end must be after"),
+        "end-equals-start": ({"ends_at": at(day, "18:00")}, "end must be after"),
+        "capacity-0": ({"capacity": 0}, "capacity is at least one"),
+        "capacity-negative": ({"capacity": -3}, "capacity is at least one"),
+        "min-age-above-max-age": ({"min_age": 12, "max_age": 8},
+                                  "youngest age cannot be above"),
+        "registrations-close-after-the-start": (
+            {"registration_closes_at": at(day, "18:30")}, "close at the start at the latest"),
+        "registrations-close-before-they-open": (
+            {"registration_opens_at": at(local_day(5), "12:00"),
+             "registration_closes_at": at(local_day(4), "12:00")}, "must close after they open"),
+    }
 
 
-@pytest.mark.parametrize("case", list(REFUSED_FIELDS))
+@pytest.mark.parametrize("case", list(refused_fields()))
 def test_a_refused_event_writes_nothing(case, site, staff, run, db_state):
     from fablab.events.services import save_event
 
-    changes, message = REFUSED_FIELDS[case]
+    changes, message = refused_fields()[case]
     before = db_state()
     with pytest.raises(DomainError, match=message):
         run(lambda staff: save_event(staff, None, **new_event_fields(site, **changes)),
@@ -145,11 +151,11 @@ def test_a_refused_event_writes_nothing(case, site, staff, run, db_state):
     assert db_state() == before
 
 
-@pytest.mark.parametrize("case", list(REFUSED_FIELDS))
+@pytest.mark.parametrize("case", list(refused_fields()))
 def test_a_refused_edit_changes_nothing(case, waiting_line, staff, run, db, db_state, outbox):
     event, _, _ = waiting_line(capacity=1, waiting=1, day=local_day(10), start="18:00",
                                end="21:00")
-    changes, message = REFUSED_FIELDS[case]
+    changes, message = refused_fields()[case]
     before, mails = db_state(), len(outbox())
     with pytest.raises(DomainError, match=message):
         save(run, staff, event, title="Changed", **changes)

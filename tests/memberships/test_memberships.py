@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -132,6 +132,19 @@ def test_remind_command(runner, member, create_membership):
                       ends_on=today + timedelta(days=5))
     result = runner.invoke(args=["memberships", "remind"])
     assert "1 reminder" in result.output
+
+
+@pytest.mark.frozen("2027-01-01 00:30")  # still 31 December in UTC
+def test_remind_command_just_after_midnight_counts_in_the_labs_days(runner, create_member,
+                                                                    create_membership, outbox):
+    ended = create_member(email="ended@example.org")
+    leaving = create_member(email="leaving@example.org")
+    create_membership(ended, starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
+    create_membership(leaving, starts_on=date(2026, 2, 1), ends_on=date(2027, 1, 31))
+    result = runner.invoke(args=["memberships", "remind"])
+    assert result.exit_code == 0 and "1 reminder" in result.output
+    # ended yesterday in Paris: too late; ends in 30 days: the last day of the window
+    assert [m.recipient for m in outbox("membership.reminder")] == ["leaving@example.org"]
 
 
 def test_admin_edits_tariffs(admin_client, db):
