@@ -1,14 +1,15 @@
 """Staff create events through the form: volunteers, prices, series animators."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from fablab.events.models import Event
+from tests.support.db_helpers import local_day
 
 
 def event_form(site_id, **extra):
-    start = date.today() + timedelta(days=10)
+    start = local_day(10)  # the lab's day, as staff type it (not the machine's date)
     return {"title": "Atelier soudure", "kind": "workshop", "audience": "adults",
             "site_id": str(site_id), "room_id": "0", "capacity": "8",
             "starts_at": f"{start.isoformat()}T14:00", "ends_at": f"{start.isoformat()}T16:00",
@@ -41,7 +42,7 @@ def test_an_unknown_volunteer_is_refused_and_nothing_is_created(staff_client, cr
 
 def test_a_series_keeps_its_animators(staff_client, staff, create_site, db):
     site = create_site()
-    first = date.today() + timedelta(days=1)
+    first = local_day(1)
     form = event_form(site.id, animator_ids=str(staff.id), rule="weekly",
                       weekday=str(first.isoweekday()), nth="1", start_time="14:00",
                       end_time="16:00", first_day=first.isoformat(),

@@ -329,6 +329,7 @@ class World:
     loan_id: int
     hold_id: int
     condition_id: int
+    today: date  # the lab's day when the world was built: its slot, events and loan count from it
     # Projects and skills (the victim's published project and listed profile).
     project_id: int = 0
     step_id: int = 0
@@ -504,7 +505,7 @@ def build_world(app) -> World:
             series_id=series.id, registration_id=registration.id,
             repair_category_id=category.id, repair_id=repair.id, item_code=lent.code,
             free_item_code=free.code, loan_id=loan.id, hold_id=hold.id,
-            condition_id=condition.id, outbox_message_id=message.id)
+            condition_id=condition.id, outbox_message_id=message.id, today=today)
         build_projects_world(app, world, victim, resource)
         _db.session.remove()
     return world
@@ -558,8 +559,11 @@ def build_projects_world(app, world: World, victim, resource) -> None:
 
 def form_for(endpoint: str, world: World) -> dict[str, object]:
     """A valid form where one exists, so that a missing permission check would
-    change something; other POSTs get an empty form."""
-    today = date.today()
+    change something; other POSTs get an empty form. Its days count from the world's
+    day (the lab's), not the machine's date.today(): from midnight to 01:00 or 02:00
+    in Paris that was the day before, and the victim's renewal, overlapping her
+    membership, was refused whoever sent it."""
+    today = world.today
     slot_day = (today + timedelta(days=3)).isoformat()
     machine = {"kind": "machine", "site_id": world.site_id, "training_id": "0",
                "granularity_minutes": "30", "min_duration_minutes": "30",
